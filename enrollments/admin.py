@@ -1,0 +1,156 @@
+from django import forms
+from django.contrib import admin
+
+from companies.pii import can_view_ssn, ssn_hash, ssn_normalize
+from companies.scoping import ScopedAdmin
+from enrollments.models import (
+    CobraEligibility, Dependent, Employee, Enrollment, InitialRightsItem, Plan, QualifyingEvent, StateContinuationRule,
+)
+
+COMPANY_FILTER = ("company", admin.RelatedOnlyFieldListFilter)
+
+
+class PersonForm(forms.ModelForm):
+    """The SSN is write-only: typed in, never rendered back; blank keeps the stored one."""
+    ssn_entry = forms.CharField(label="SSN", required=False, widget=forms.PasswordInput(render_value=False),
+                                help_text="NNN-NN-NNNN or 9 digits. Leave blank to keep the SSN on file.")
+
+    def clean_ssn_entry(self):
+        try:
+            return ssn_normalize(self.cleaned_data["ssn_entry"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("ssn_entry"):
+            self.instance.set_ssn(self.cleaned_data["ssn_entry"])
+        return super().save(commit)
+
+
+class PIIAdminMixin:
+    """SSN shown masked everywhere; DOB masked unless the user may see PII (companies.pii)."""
+    form = PersonForm
+
+    @admin.display(description="SSN")
+    def ssn_display(self, obj):
+        return obj.ssn_masked
+
+    @admin.display(description="date of birth")
+    def masked_dob(self, obj):
+        return obj.dob_masked
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f not in ("ssn", "ssn_display", "masked_dob")]
+        fields.insert(fields.index("ssn_entry"), "ssn_display")
+        if not can_view_ssn(request.user):
+            fields[fields.index("dob")] = "masked_dob"
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "ssn_display", "masked_dob"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["exclude"] = ["ssn"] + ([] if can_view_ssn(request.user) else ["dob"])
+        return super().get_form(request, obj, **kwargs)
+
+
+@admin.register(Plan)
+class PlanAdmin(ScopedAdmin):
+    list_display = ["name", "code", "company", "plan_type", "carrier", "plan_year_start", "plan_year_end", "coverage_ends", "monthly_premium"]
+    list_filter = [COMPANY_FILTER, "plan_type", "plan_year_start"]
+    list_select_related = ["company"]
+    search_fields = ["name", "code", "carrier"]
+    autocomplete_fields = ["company", "renews"]
+
+
+class DependentInline(admin.TabularInline):
+    model = Dependent
+    extra = 0
+    fields = ["dependent_id", "relationship", "first_name", "last_name", "ssn_masked", "gender"]
+    readonly_fields = ["ssn_masked"]
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Employee)
+class EmployeeAdmin(PIIAdminMixin, ScopedAdmin):
+    list_display = ["__str__", "company", "ssn_display", "employment_status", "hire_date", "termination_date"]
+    list_filter = [COMPANY_FILTER, "employment_status"]
+    list_select_related = ["company"]
+    search_fields = ["first_name", "last_name", "employee_id", "=ssn_last4"]
+    autocomplete_fields = ["company"]
+    inlines = [DependentInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            digits = ssn_normalize(search_term)
+        except ValueError:
+            digits = None
+        if digits:
+            return queryset.filter(ssn_hash=ssn_hash(digits)), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(Dependent)
+class DependentAdmin(PIIAdminMixin, ScopedAdmin):
+    company_path = "employee__company"
+    list_display = ["__str__", "relationship", "ssn_display"]
+    list_filter = [("employee__company", admin.RelatedOnlyFieldListFilter), "relationship"]
+    list_select_related = ["employee"]
+    search_fields = ["first_name", "last_name", "dependent_id", "employee__employee_id"]
+    autocomplete_fields = ["employee"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ScopedAdmin):
+    company_path = "employee__company"
+    list_display = ["employee", "plan", "tier", "effective_date", "end_date", "source"]
+    list_filter = [("employee__company", admin.RelatedOnlyFieldListFilter), "source", "plan__plan_type"]
+    list_select_related = ["employee", "plan"]
+    search_fields = ["employee__first_name", "employee__last_name", "employee__employee_id", "plan__code"]
+    autocomplete_fields = ["employee", "plan"]
+    filter_horizontal = ["covered_dependents"]
+
+
+@admin.register(QualifyingEvent)
+class QualifyingEventAdmin(ScopedAdmin):
+    company_path = "employee__company"
+    list_display = ["employee", "event_type", "event_date", "entered_on", "source", "entered_by"]
+    list_filter = [("employee__company", admin.RelatedOnlyFieldListFilter), "event_type", "source"]
+    list_select_related = ["employee", "entered_by"]
+    search_fields = ["employee__first_name", "employee__last_name", "employee__employee_id"]
+    readonly_fields = ["employee", "event_type", "event_date", "entered_on", "source", "reason", "entered_by"]
+
+    def has_add_permission(self, request):
+        return False  # events are entered through the Manage COBRA Event wizard
+
+
+@admin.register(CobraEligibility)
+class CobraEligibilityAdmin(ScopedAdmin):
+    company_path = "employee__company"
+    list_display = ["employee", "dependent", "plan", "event", "eligibility_date", "max_end", "continuation_law", "election_due", "status"]
+    list_filter = [("employee__company", admin.RelatedOnlyFieldListFilter), "event__event_type", "status", "eligibility_date"]
+    list_select_related = ["employee", "dependent__employee", "plan", "event__employee"]
+    search_fields = ["employee__first_name", "employee__last_name", "employee__employee_id"]
+    readonly_fields = [f.name for f in CobraEligibility._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(InitialRightsItem)
+class InitialRightsItemAdmin(ScopedAdmin):
+    company_path = "employee__company"
+    list_display = ["employee", "dependent", "plan", "coverage_start", "notice_due", "created_on"]
+    list_filter = [("employee__company", admin.RelatedOnlyFieldListFilter), "coverage_start"]
+    list_select_related = ["employee", "dependent__employee", "plan"]
+    readonly_fields = [f.name for f in InitialRightsItem._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(StateContinuationRule)
+class StateContinuationRuleAdmin(ScopedAdmin):
+    company_path = None
+    list_display = ["state", "law_name", "max_months", "premium_cap_pct", "election_days", "last_verified"]

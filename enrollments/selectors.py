@@ -1,0 +1,50 @@
+"""Reads: plain queries the admin, commands, jobs and reports share."""
+from enrollments.cobra import rules
+from enrollments.cobra.codes import PlanType
+from enrollments.models import Enrollment, StateContinuationRule
+
+
+def enrollment_fact(enrollment):
+    plan = enrollment.plan
+    return rules.EnrollmentFact(
+        key=enrollment.pk,
+        plan_key=plan.pk,
+        plan_type=PlanType(plan.plan_type),
+        plan_year_start=plan.plan_year_start,
+        plan_year_end=plan.plan_year_end,
+        effective_date=enrollment.effective_date,
+        end_date=enrollment.end_date,
+        coverage_ends=plan.coverage_ends,
+        covered_member_keys=frozenset(["employee", *(f"dependent:{d.pk}" for d in enrollment.covered_dependents.all())]),
+    )
+
+
+def employee_enrollments(*, employee):
+    return list(
+        Enrollment.objects.filter(employee=employee)
+        .select_related("plan", "employee")
+        .prefetch_related("covered_dependents")
+        .order_by("plan__plan_year_start", "plan__code")
+    )
+
+
+def cobra_products(*, employee, event_date, source):
+    """The COBRA-qualified enrollments in force on the event date (seed 001 retro / future rules)."""
+    enrollments = employee_enrollments(employee=employee)
+    by_key = {e.pk: e for e in enrollments}
+    facts = rules.plans_of_record(event_date=event_date, enrollments=[enrollment_fact(e) for e in enrollments], source=source)
+    return [by_key[f.key] for f in facts]
+
+
+def state_rules():
+    return {row.state: row.as_rule() for row in StateContinuationRule.objects.all()}
+
+
+def company_continuation(*, company):
+    """Federal COBRA, a state's law, 'none' or 'unknown' for this company (seed 003, 004)."""
+    return rules.continuation_law(
+        prior_year_employee_count=company.prior_year_employee_count,
+        situs_state=company.situs_state,
+        state_rules=state_rules(),
+        self_funded=company.self_funded,
+    )
