@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "enrollments",
     "exchange",
     "reports",
+    "continuation",
 ]
 
 MIDDLEWARE = [

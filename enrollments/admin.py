@@ -154,3 +154,6 @@ class InitialRightsItemAdmin(ScopedAdmin):
 class StateContinuationRuleAdmin(ScopedAdmin):
     company_path = None
     list_display = ["state", "law_name", "max_months", "premium_cap_pct", "election_days", "last_verified"]
+
+
+from enrollments import admin_census  # noqa: E402,F401  (registers the census import admin)

@@ -323,3 +323,28 @@ class StateContinuationRule(models.Model):
             min_employees=self.min_employees, max_employees=self.max_employees, insured_only=self.insured_only,
             extends_federal_to_months=self.extends_federal_to_months, last_verified=self.last_verified,
             source_note=self.source_note)
+
+
+class CensusImport(models.Model):
+    """One census workbook import: who uploaded what, and what it did (census-workbook.md)."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Rejected (nothing written)"
+        UNCHANGED = "unchanged", "No changes"
+
+    file_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    summary = models.JSONField(default=dict, blank=True, help_text="Rows created / updated / unchanged per sheet.")
+    errors = models.JSONField(default=list, blank=True, help_text="[{sheet, row, column, reason}] — never cell values that hold PII.")
+    warnings = models.JSONField(default=list, blank=True)
+    companies = models.ManyToManyField(Company, blank=True, related_name="census_imports")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()}, {self.uploaded_at:%Y-%m-%d %H:%M})"

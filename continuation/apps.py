@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ContinuationConfig(AppConfig):
+    name = "continuation"
+    verbose_name = "Continuation lifecycle"
