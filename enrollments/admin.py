@@ -43,15 +43,14 @@ class PIIAdminMixin:
         fields = [f for f in super().get_fields(request, obj) if f not in ("ssn", "ssn_display", "masked_dob")]
         fields.insert(fields.index("ssn_entry"), "ssn_display")
         if not can_view_ssn(request.user):
-            fields[fields.index("dob")] = "masked_dob"
+            fields.insert(fields.index("gender"), "masked_dob")
         return fields
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "ssn_display", "masked_dob"]
 
-    def get_form(self, request, obj=None, **kwargs):
-        kwargs["exclude"] = ["ssn"] + ([] if can_view_ssn(request.user) else ["dob"])
-        return super().get_form(request, obj, **kwargs)
+    def get_exclude(self, request, obj=None):
+        return ["ssn"] + ([] if can_view_ssn(request.user) else ["dob"])
 
 
 @admin.register(Plan)

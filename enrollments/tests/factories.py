@@ -55,6 +55,7 @@ class DependentFactory(factory.django.DjangoModelFactory):
 class EnrollmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Enrollment
+        skip_postgeneration_save = True
 
     tier = Tier.EMPLOYEE
     effective_date = factory.LazyAttribute(lambda o: o.plan.plan_year_start)
