@@ -1,11 +1,17 @@
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from companies.pii import can_view_ssn, ssn_hash, ssn_normalize
 from companies.scoping import ScopedAdmin
+from enrollments import selectors
 from enrollments.models import (
-    CobraEligibility, Dependent, Employee, Enrollment, InitialRightsItem, Plan, QualifyingEvent, StateContinuationRule,
+    CobraEligibility, Dependent, EligibilityStatus, Employee, Enrollment, InitialRightsItem, Plan, QualifyingEvent,
+    StateContinuationRule,
 )
+from enrollments.wizard import ClassChangeDropAdminMixin, CobraEventAdminMixin, ReverseMarkAdminMixin
 
 COMPANY_FILTER = ("company", admin.RelatedOnlyFieldListFilter)
 
@@ -70,15 +76,31 @@ class DependentInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("employee")
+
 
 @admin.register(Employee)
-class EmployeeAdmin(PIIAdminMixin, ScopedAdmin):
+class EmployeeAdmin(CobraEventAdminMixin, PIIAdminMixin, ScopedAdmin):
     list_display = ["__str__", "company", "ssn_display", "employment_status", "hire_date", "termination_date"]
     list_filter = [COMPANY_FILTER, "employment_status"]
     list_select_related = ["company"]
     search_fields = ["first_name", "last_name", "employee_id", "=ssn_last4"]
     autocomplete_fields = ["company"]
+    readonly_fields = ["cobra_eligibility"]
     inlines = [DependentInline]
+
+    @admin.display(description="COBRA eligibility date(s)")
+    def cobra_eligibility(self, obj):
+        """Shown even when only a dependent is eligible (seed 002, step four)."""
+        rows = selectors.employee_eligibilities(employee=obj) if obj.pk else []
+        if not rows:
+            return "None"
+        url = reverse("admin:enrollments_cobraeligibility_changelist") + f"?employee__id__exact={obj.pk}"
+        lines = format_html_join("", "<li>{}: {} ({}, {})</li>", (
+            (f"{row.eligibility_date:%m/%d/%Y}", row.beneficiary.full_name, row.plan.name, row.event.get_event_type_display())
+            for row in rows))
+        return format_html('<ul class="cobra-eligibility">{}</ul><a href="{}">All COBRA eligibilities</a>', lines, url)
 
     def get_search_results(self, request, queryset, search_term):
         try:
@@ -101,7 +123,7 @@ class DependentAdmin(PIIAdminMixin, ScopedAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ScopedAdmin):
+class EnrollmentAdmin(ClassChangeDropAdminMixin, ScopedAdmin):
     company_path = "employee__company"
     list_display = ["employee", "plan", "tier", "effective_date", "end_date", "source"]
     list_filter = [("employee__company", admin.RelatedOnlyFieldListFilter), "source", "plan__plan_type"]
@@ -112,7 +134,7 @@ class EnrollmentAdmin(ScopedAdmin):
 
 
 @admin.register(QualifyingEvent)
-class QualifyingEventAdmin(ScopedAdmin):
+class QualifyingEventAdmin(ReverseMarkAdminMixin, ScopedAdmin):
     company_path = "employee__company"
     list_display = ["employee", "event_type", "event_date", "entered_on", "source", "entered_by"]
     list_filter = [("employee__company", admin.RelatedOnlyFieldListFilter), "event_type", "source"]
@@ -123,11 +145,15 @@ class QualifyingEventAdmin(ScopedAdmin):
     def has_add_permission(self, request):
         return False  # events are entered through the Manage COBRA Event wizard
 
+    def eligibilities_to_reverse(self, obj):
+        return list(obj.eligibilities.select_related("employee", "dependent", "plan"))
+
 
 @admin.register(CobraEligibility)
-class CobraEligibilityAdmin(ScopedAdmin):
+class CobraEligibilityAdmin(ReverseMarkAdminMixin, ScopedAdmin):
     company_path = "employee__company"
-    list_display = ["employee", "dependent", "plan", "event", "eligibility_date", "max_end", "continuation_law", "election_due", "status"]
+    list_display = ["beneficiary_display", "employee", "plan_name", "event_type", "eligibility_date", "max_end",
+                    "continuation_law", "election_deadline", "status"]
     list_filter = [("employee__company", admin.RelatedOnlyFieldListFilter), "event__event_type", "status", "eligibility_date"]
     list_select_related = ["employee", "dependent__employee", "plan", "event__employee"]
     search_fields = ["employee__first_name", "employee__last_name", "employee__employee_id"]
@@ -135,6 +161,32 @@ class CobraEligibilityAdmin(ScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def eligibilities_to_reverse(self, obj):
+        return [obj]
+
+    @admin.display(description="qualified beneficiary", ordering="dependent__first_name")
+    def beneficiary_display(self, obj):
+        relationship = obj.dependent.get_relationship_display() if obj.dependent else "Employee"
+        return f"{obj.beneficiary.full_name} ({relationship})"
+
+    @admin.display(description="plan", ordering="plan__name")
+    def plan_name(self, obj):
+        return obj.plan.name
+
+    @admin.display(description="event type", ordering="event__event_type")
+    def event_type(self, obj):
+        return obj.event.get_event_type_display()
+
+    @admin.display(description="election deadline", ordering="election_due")
+    def election_deadline(self, obj):
+        if obj.status not in (EligibilityStatus.ELIGIBLE, EligibilityStatus.NOTIFIED):
+            return f"{obj.election_due:%m/%d/%Y}"
+        days = (obj.election_due - timezone.localdate()).days
+        count = f"{abs(days)} day{'' if abs(days) == 1 else 's'}"
+        left = f"{count} left" if days >= 0 else f"{count} overdue"
+        return format_html('{} <span class="{}">({})</span>', f"{obj.election_due:%m/%d/%Y}",
+                           "deadline-overdue" if days < 0 else "deadline-open", left)
 
 
 @admin.register(InitialRightsItem)

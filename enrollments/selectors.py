@@ -1,7 +1,9 @@
 """Reads: plain queries the admin, commands, jobs and reports share."""
+from django.db.models import Prefetch
+
 from enrollments.cobra import rules
 from enrollments.cobra.codes import PlanType
-from enrollments.models import Enrollment, StateContinuationRule
+from enrollments.models import CobraEligibility, Dependent, EligibilityStatus, Enrollment, StateContinuationRule
 
 
 def enrollment_fact(enrollment):
@@ -23,7 +25,7 @@ def employee_enrollments(*, employee):
     return list(
         Enrollment.objects.filter(employee=employee)
         .select_related("plan", "employee")
-        .prefetch_related("covered_dependents")
+        .prefetch_related(Prefetch("covered_dependents", queryset=Dependent.objects.select_related("employee")))
         .order_by("plan__plan_year_start", "plan__code")
     )
 
@@ -34,6 +36,21 @@ def cobra_products(*, employee, event_date, source):
     by_key = {e.pk: e for e in enrollments}
     facts = rules.plans_of_record(event_date=event_date, enrollments=[enrollment_fact(e) for e in enrollments], source=source)
     return [by_key[f.key] for f in facts]
+
+
+def cobra_eligibility_default(*, enrollments, event_date):
+    """The wizard's pre-filled COBRA eligibility date: the day after the products' coverage ends (seed 002)."""
+    ends = [rules.coverage_end_date(event_date=event_date, coverage_ends=e.plan.coverage_ends) for e in enrollments]
+    return rules.cobra_eligibility_date(min(ends)) if ends else None
+
+
+def employee_eligibilities(*, employee):
+    """An employee's COBRA eligibilities, the family's included, that were not reversed."""
+    return list(
+        CobraEligibility.objects.filter(employee=employee).exclude(status=EligibilityStatus.REVERSED)
+        .select_related("plan", "employee", "dependent", "event")
+        .order_by("-eligibility_date", "dependent_id", "plan__code")
+    )
 
 
 def state_rules():

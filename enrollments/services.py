@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from enrollments import selectors
 from enrollments.cobra import rules
 from enrollments.cobra.codes import EnrollmentSource, EventSource, PlanType, QualifyingEventType, Relationship
+from enrollments.cobra.reasons import ClassChangeDrop
 from enrollments.models import (
     CobraEligibility, EligibilityStatus, Employee, EmploymentStatus, Enrollment, InitialRightsItem, QualifyingEvent,
 )
@@ -34,6 +35,14 @@ class EventPlan:
     coverage_rows: list = field(default_factory=list)  # (enrollment, member, coverage_end, eligibility_date, months, max_end)
     missing: dict = field(default_factory=dict)  # member name -> [fields]
     continuation: object = None
+    today: date = None
+
+    def deadlines(self, eligibility_date):
+        """The event's deadlines for a row starting on `eligibility_date`, the administrator told today."""
+        return rules.event_deadlines(
+            event_type=QualifyingEventType(self.event_type), event_date=self.event_date, eligibility_date=eligibility_date,
+            employer_is_administrator=False, administrator_notified_on=self.today, election_notice_sent_on=None,
+            continuation=self.continuation)
 
 
 def _members(enrollment):
@@ -59,7 +68,7 @@ def qualifying_event_plan(*, employee, event_type, event_date, source, enrollmen
         errors.setdefault("products", []).append("Choose at least one COBRA-qualified product.")
     continuation = continuation or selectors.company_continuation(company=employee.company)
     chosen = {f"dependent:{d.pk}" for d in dependents} if dependents is not None else None
-    result = EventPlan(event_type=event_type, event_date=event_date, continuation=continuation)
+    result = EventPlan(event_type=event_type, event_date=event_date, continuation=continuation, today=today)
     for enrollment in enrollments:
         coverage_end = rules.coverage_end_date(event_date=event_date, coverage_ends=enrollment.plan.coverage_ends)
         if not rules.marking_window_open(product_end=coverage_end, today=today):
@@ -106,10 +115,7 @@ def qualifying_event_mark(*, employee, event_type, event_date, source, reason=""
     event.save()
     rows = []
     for enrollment, person, coverage_end, start, months, max_end in plan.coverage_rows:
-        deadlines = rules.event_deadlines(
-            event_type=QualifyingEventType(event_type), event_date=event_date, eligibility_date=start,
-            employer_is_administrator=False, administrator_notified_on=today, election_notice_sent_on=None,
-            continuation=plan.continuation)
+        deadlines = plan.deadlines(start)
         rows.append(CobraEligibility(
             event=event, employee=employee, dependent=None if isinstance(person, Employee) else person,
             enrollment=enrollment, plan=enrollment.plan, coverage_end=coverage_end, eligibility_date=start,
@@ -121,12 +127,19 @@ def qualifying_event_mark(*, employee, event_type, event_date, source, reason=""
     return event
 
 
+def termination_event_type(*, reason, source=EventSource.TERMINATION_TOOL):
+    """The qualifying event a termination reason triggers, or None (gross misconduct: seed 001)."""
+    return rules.qualifying_event_for(source=EventSource(source), reason=reason or "voluntary")
+
+
 @transaction.atomic
-def employee_terminate(*, employee, termination_date, reason, by=None, today, source=EventSource.TERMINATION_TOOL):
+def employee_terminate(*, employee, termination_date, reason, by=None, today, source=EventSource.TERMINATION_TOOL,
+                       mark=True):
     """Terminate an employee; when the reason triggers COBRA, mark the event on the plans of record.
 
     A date after `today` is a future termination: stored as such, and marked as of its date (seed 001).
-    Returns the QualifyingEvent, or None when the reason does not trigger COBRA (gross misconduct).
+    Returns the QualifyingEvent, or None when the reason does not trigger COBRA (gross misconduct) or when
+    `mark` is False: "Terminate & Continue to COBRA" marks through the wizard instead (seed 002).
     """
     reason = reason or "voluntary"
     if termination_date > today:
@@ -139,11 +152,36 @@ def employee_terminate(*, employee, termination_date, reason, by=None, today, so
     employee.save()
     if termination_date <= today:
         _end_coverage(employee=employee, last_day=termination_date, by=by)
-    event_type = rules.qualifying_event_for(source=EventSource(source), reason=reason)
-    if event_type is None:
+    event_type = termination_event_type(source=source, reason=reason)
+    if event_type is None or not mark:
         return None
     return qualifying_event_mark(employee=employee, event_type=event_type, event_date=termination_date, source=source,
                                  reason=reason, by=by, today=today)
+
+
+@transaction.atomic
+def enrollment_drop(*, enrollment, last_day, cobra_event, by=None, today):
+    """End one enrollment after a class change; mark a qualifying event on it only when HR says the drop is one.
+
+    Seed 001 (class changes): a drop is not always a COBRA event, so the person entering it decides.
+    Returns the QualifyingEvent, or None.
+    """
+    coverage_end = rules.coverage_end_date(event_date=last_day, coverage_ends=enrollment.plan.coverage_ends)
+    if coverage_end < enrollment.effective_date:
+        raise CobraEventError({"last_day": [
+            f"Coverage would end on {coverage_end:%m/%d/%Y}, before it started on {enrollment.effective_date:%m/%d/%Y}."]})
+    reason = ClassChangeDrop.DROP_COBRA if cobra_event else ClassChangeDrop.DROP_NO_COBRA
+    event_type = rules.qualifying_event_for(source=EventSource.CLASS_CHANGE, reason=reason)
+    event = None
+    if event_type is not None:
+        event = qualifying_event_mark(employee=enrollment.employee, event_type=event_type, event_date=last_day,
+                                      source=EventSource.CLASS_CHANGE, reason=reason, enrollments=[enrollment],
+                                      by=by, today=today)
+    if enrollment.end_date is None or enrollment.end_date > coverage_end:
+        enrollment.end_date = coverage_end
+        enrollment._history_user = by
+        enrollment.save(update_fields=["end_date"])
+    return event
 
 
 def _end_coverage(*, employee, last_day, by):

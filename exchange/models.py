@@ -53,6 +53,8 @@ class Vendor(models.Model):
     sftp_user = models.CharField("SFTP user", max_length=100, blank=True)
     sftp_key_path = models.CharField("SFTP private key file", max_length=500, blank=True)
     sftp_path = models.CharField("SFTP folder", max_length=500, blank=True, default=".")
+    sftp_host_key = models.CharField("SFTP host key", max_length=1000, blank=True,
+                                     help_text="The server's public key as in known_hosts: 'ssh-ed25519 AAAA…'.")
     ack_format = models.CharField(max_length=3, choices=AckFormat.choices, default=AckFormat.CSV)
     ack_due_days = models.PositiveSmallIntegerField(default=5, help_text="Flag items not acknowledged after this many days.")
     history = HistoricalRecords()

@@ -1,0 +1,152 @@
+"""Build one exchange file for 100,000 members and compare with writing the same rows from an in-memory list.
+
+    .venv/bin/python bench/exchange_file.py [--members 100000] [--format csv|834]
+
+Uses a scratch SQLite file (or BENCH_DATABASE_URL). Time ratio = build (query + rows + write, streamed) / write of
+the already-built rows; peak MB is the build's peak Python memory (tracemalloc, measured in a second pass).
+Last line: `exchange_file: ratio R (target 2.0), peak MB M`.
+"""
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date, datetime, timedelta, timezone as dt_timezone
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SCRATCH = Path(tempfile.mkdtemp(prefix="bench-exchange-"))
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
+os.environ["MEDIA_ROOT"] = str(SCRATCH / "media")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cobra_admin.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+
+from companies.models import Company  # noqa: E402
+from enrollments import selectors as enrollment_selectors  # noqa: E402
+from enrollments.models import (  # noqa: E402
+    CobraEligibility, Dependent, Employee, Enrollment, Plan, QualifyingEvent,
+)
+from exchange import rows, services  # noqa: E402
+from exchange.builders import standard_csv, x12_834  # noqa: E402
+from exchange.models import ExchangeFile, ExchangeItem, FileFormat, ItemStatus, Vendor  # noqa: E402
+
+BATCH = 5000
+
+
+def seed(members, file_format):
+    """`members` people on one claimed file: 4 of 5 are employees, every 4th employee has a spouse."""
+    company = Company.objects.create(code="bench", name="Bench Corp", state="NY", ein="12-3456789",
+                                     prior_year_employee_count=Decimal("500"))
+    plan = Plan.objects.create(company=company, code="med", name="Medical", plan_type="medical", carrier="Blue",
+                               plan_year_start=date(2026, 1, 1), plan_year_end=date(2026, 12, 31))
+    vendor = Vendor.objects.create(code="bench", name="Bench COBRA", file_format=file_format)
+    connection = services.connection_connect(company=company, vendor=vendor)
+    employees = []
+    for n in range(members * 4 // 5):
+        employee = Employee(company=company, employee_id=f"E{n:06d}", first_name=f"First{n}", last_name="Member",
+                            dob=date(1970 + n % 30, 1 + n % 12, 1 + n % 28), gender="FM"[n % 2],
+                            address1=f"{n} Main St", city="Albany", state="NY", zip="12207", hire_date=date(2020, 1, 1))
+        employee.set_ssn(f"{100000000 + n:09d}")
+        employees.append(employee)
+    Employee.objects.bulk_create(employees, batch_size=BATCH)
+    employees = list(Employee.objects.filter(company=company).order_by("pk"))
+    spouses = []
+    for employee in employees[: members - len(employees)]:
+        spouse = Dependent(employee=employee, dependent_id="D1", relationship="spouse", first_name="Spouse",
+                           last_name="Member", dob=date(1975, 5, 5), gender="M")
+        spouse.set_ssn(f"{500000000 + employee.pk:09d}")
+        spouses.append(spouse)
+    Dependent.objects.bulk_create(spouses, batch_size=BATCH)
+    spouse_of = {d.employee_id: d for d in Dependent.objects.filter(employee__company=company)}
+    Enrollment.objects.bulk_create([Enrollment(employee=e, plan=plan, effective_date=date(2026, 1, 1)) for e in employees],
+                                   batch_size=BATCH)
+    enrollment_of = {e.employee_id: e for e in Enrollment.objects.filter(plan=plan)}
+    QualifyingEvent.objects.bulk_create([QualifyingEvent(employee=e, event_type="termination", event_date=date(2026, 11, 13),
+                                                         entered_on=date(2026, 11, 23), source="termination_tool")
+                                         for e in employees], batch_size=BATCH)
+    event_of = {q.employee_id: q for q in QualifyingEvent.objects.filter(employee__company=company)}
+    eligibilities = []
+    for employee in employees:
+        for dependent in [None] + ([spouse_of[employee.pk]] if employee.pk in spouse_of else []):
+            eligibilities.append(CobraEligibility(
+                event=event_of[employee.pk], employee=employee, dependent=dependent,
+                enrollment=enrollment_of[employee.pk], plan=plan, coverage_end=date(2026, 11, 30),
+                eligibility_date=date(2026, 12, 1), max_months=18, max_end=date(2028, 5, 31), continuation_law="federal",
+                election_due=date(2027, 1, 30)))
+    CobraEligibility.objects.bulk_create(eligibilities, batch_size=BATCH)
+    now = datetime(2026, 11, 23, 7, tzinfo=dt_timezone.utc)
+    exchange_file = ExchangeFile.objects.create(connection=connection, kind="QE", sequence=1, built_on=date(2026, 11, 23),
+                                                name="bench.csv", lease_until=now + timedelta(hours=1))
+    ExchangeItem.objects.bulk_create([
+        ExchangeItem(connection=connection, kind="QE", eligibility=e, record_id=f"QE-{e.pk}", due_on=date(2026, 11, 23),
+                     status=ItemStatus.CLAIMED, file=exchange_file)
+        for e in CobraEligibility.objects.filter(plan=plan).only("pk").iterator()], batch_size=BATCH)
+    return ExchangeFile.objects.select_related("connection__company", "connection__vendor").get(pk=exchange_file.pk)
+
+
+def build(exchange_file, path):
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        return services.file_render(exchange_file, out)
+
+
+def write_from_list(exchange_file, file_rows, path):
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        if exchange_file.connection.vendor.file_format == FileFormat.CSV:
+            return standard_csv.write(file_rows, out)
+        envelope = x12_834.Envelope(control_number=exchange_file.pk, created=datetime.now(), sender_id="A",
+                                    receiver_id="B", sponsor_name="Bench", sponsor_ein="123456789", sponsor_code="bench",
+                                    payer_name="Bench", payer_code="bench")
+        return x12_834.write(file_rows, out, envelope=envelope)
+
+
+def timed(fn, *args):
+    started = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - started, result
+
+
+def peak_mb(fn, *args):
+    tracemalloc.start()
+    fn(*args)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--format", choices=["csv", "834"], default="csv")
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    with transaction.atomic():
+        exchange_file = seed(args.members, args.format)
+    print(f"seeded {args.members} members in {time.perf_counter() - started:.1f}s ({os.environ['DATABASE_URL'].split(':')[0]})")
+
+    out = SCRATCH / "out"
+    build_seconds, count = timed(build, exchange_file, out)
+    law = enrollment_selectors.company_continuation(company=exchange_file.connection.company).law
+    in_memory = list(rows.file_rows(exchange_file.items.all(), exchange_file.connection.company, law))
+    write_seconds, _ = timed(write_from_list, exchange_file, in_memory, SCRATCH / "baseline")
+    list_peak = peak_mb(write_from_list, exchange_file, in_memory, SCRATCH / "baseline")
+    del in_memory
+    build_peak = peak_mb(build, exchange_file, out)
+    ratio = build_seconds / write_seconds
+    print(f"{args.format} rows {count}: build {build_seconds:.2f}s, write from list {write_seconds:.2f}s; "
+          f"peak build {build_peak:.1f} MB (the list alone held rows worth far more; its write peak {list_peak:.1f} MB)")
+    print(f"exchange_file: ratio {ratio:.2f} (target 2.0), peak MB {build_peak:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""The standard CSV file: exact columns and name (exchange-file.md §1)."""
+import csv
+from datetime import date
+
+from exchange import services
+from exchange.delivery import drop_folder
+from exchange.rows import COLUMNS
+from exchange.tests import helpers
+
+SPEC_COLUMNS = (
+    "record_type,record_id,action,company_code,company_name,ein,employee_id,member_id,relationship,first_name,"
+    "last_name,ssn,dob,gender,address1,city,state,zip,plan_code,plan_name,plan_type,carrier,coverage_tier,"
+    "coverage_start,coverage_end,qualifying_event,qualifying_event_date,cobra_eligibility_date,max_coverage_months,"
+    "max_coverage_end,continuation_law")
+
+
+def test_columns_are_the_contract():
+    assert ",".join(COLUMNS) == SPEC_COLUMNS
+
+
+def test_qe_and_ir_rows(world, acme, alpha_acme):
+    enrollment = helpers.covered_family(world.alpha, employee_id="E77", ssn="123456789")
+    spouse = enrollment.covered_dependents.get()
+    spouse.address1 = ""
+    spouse.save()
+    employee_row, spouse_row = helpers.record_event(enrollment)
+    helpers.record_initial_rights(enrollment, coverage_start=date(2026, 11, 1))
+    services.exchange_run(as_of=date(2026, 11, 23), now=None)
+    folder = drop_folder(acme)
+    with open(folder / "acme_alpha_QE_20261123_1.csv", newline="", encoding="utf-8") as f:
+        header = f.readline().strip()
+        f.seek(0)
+        qe = list(csv.DictReader(f))
+    assert header == SPEC_COLUMNS
+    assert {k: qe[0][k] for k in ("record_type", "record_id", "action", "company_code", "ein", "employee_id",
+                                  "member_id", "relationship", "ssn", "coverage_end", "qualifying_event",
+                                  "qualifying_event_date", "cobra_eligibility_date", "max_coverage_months",
+                                  "continuation_law")} == {
+        "record_type": "QE", "record_id": f"QE-{employee_row.pk}", "action": "add", "company_code": "alpha",
+        "ein": "12-3456789", "employee_id": "E77", "member_id": "E77", "relationship": "employee", "ssn": "123456789",
+        "coverage_end": "2026-11-30", "qualifying_event": "termination", "qualifying_event_date": "2026-11-13",
+        "cobra_eligibility_date": "2026-12-01", "max_coverage_months": "18", "continuation_law": "federal"}
+    assert (qe[1]["member_id"], qe[1]["relationship"]) == (f"E77-{spouse.dependent_id}", "spouse")
+    assert qe[1]["address1"] == enrollment.employee.address1, "a member without an address gets the employee's"
+    with open(folder / "acme_alpha_IR_20261123_1.csv", newline="", encoding="utf-8") as f:
+        ir = list(csv.DictReader(f))
+    assert [(r["record_type"], r["coverage_start"], r["qualifying_event"]) for r in ir] == [("IR", "2026-11-01", "")]

@@ -1,0 +1,73 @@
+"""Outbox rows are written with the records that cause them (issue 5: never lose, never double-send)."""
+from datetime import date
+
+import pytest
+from django.db import transaction
+
+from enrollments import services as enrollment_services
+from enrollments.models import CobraEligibility
+from exchange.models import ConnectionStatus, ExchangeItem, ItemAction, ItemStatus
+from exchange.tests import helpers
+
+
+def test_records_get_one_pending_item_per_connection_with_a_stable_record_id(world, alpha_acme):
+    enrollment = helpers.covered_family(world.alpha)
+    qe = helpers.record_event(enrollment)
+    items = helpers.items(alpha_acme)
+    assert [(i.kind, i.action, i.status, i.record_id) for i in items] == [
+        ("QE", "add", "pending", f"QE-{qe[0].pk}"), ("QE", "add", "pending", f"QE-{qe[1].pk}")]
+    assert {i.due_on for i in items} == {date(2026, 11, 23)}  # entered on
+
+
+def test_future_event_is_due_on_its_date_and_initial_rights_on_coverage_start(world, alpha_acme):
+    enrollment = helpers.covered_family(world.alpha, dependents=())
+    helpers.record_event(enrollment, event_date=date(2026, 12, 15), entered_on=date(2026, 11, 23))
+    helpers.record_initial_rights(enrollment, coverage_start=date(2027, 1, 1))
+    assert {(i.kind, i.due_on) for i in helpers.items(alpha_acme)} == {("QE", date(2026, 12, 15)), ("IR", date(2027, 1, 1))}
+
+
+def test_a_rolled_back_event_leaves_no_item(world, alpha_acme):
+    enrollment = helpers.covered_family(world.alpha)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        helpers.record_event(enrollment)
+        raise RuntimeError("the event's transaction fails after the signal")
+    assert not CobraEligibility.objects.exists() and not ExchangeItem.objects.exists()
+
+
+def test_new_and_inactive_connections_excluded_and_unqualified_plans_get_skipped_items(world, acme):
+    beta_vendor = helpers.vendor("beta-cobra")
+    new = helpers.connect(world.alpha, acme, status=ConnectionStatus.NEW)
+    inactive = helpers.connect(world.alpha, beta_vendor, status=ConnectionStatus.INACTIVE)
+    helpers.record_event(helpers.covered_family(world.alpha, dependents=()))
+    assert [i.status for i in helpers.items(new)] == [ItemStatus.SKIPPED]
+    assert "New" in helpers.items(new)[0].message
+    assert "Inactive" in helpers.items(inactive)[0].message
+
+    active = helpers.connect(world.beta, acme)
+    excluded = helpers.covered_family(world.beta, dependents=())
+    life = helpers.covered_family(world.beta, plan_type="life", dependents=())
+    from exchange import services
+    services.plan_exclusions_set(connection=active, plans=[excluded.plan], excluded=True)
+    helpers.record_event(excluded)
+    helpers.record_event(life)
+    messages = [i.message for i in helpers.items(active)]
+    assert "excluded on this connection" in messages[0]
+    assert "not COBRA-qualified" in messages[1]
+
+
+def test_other_companies_connections_get_nothing(world, alpha_acme, acme):
+    beta_acme = helpers.connect(world.beta, acme)
+    helpers.record_event(helpers.covered_family(world.alpha))
+    assert helpers.items(alpha_acme) and not helpers.items(beta_acme)
+
+
+def test_reversal_before_sending_skips_the_item_and_after_sending_adds_a_cancel(world, alpha_acme, today):
+    first = helpers.record_event(helpers.covered_family(world.alpha, dependents=()))
+    enrollment_services.eligibility_reverse(eligibilities=first, reason="entered on the wrong employee", by=world.support)
+    assert [(i.action, i.status) for i in helpers.items(alpha_acme)] == [("add", "skipped")]
+
+    second = helpers.record_event(helpers.covered_family(world.alpha, dependents=()))
+    ExchangeItem.objects.filter(eligibility=second[0]).update(status=ItemStatus.SENT)
+    enrollment_services.eligibility_reverse(eligibilities=second, reason="mistake", by=world.support)
+    cancel = ExchangeItem.objects.get(eligibility=second[0], action=ItemAction.CANCEL)
+    assert (cancel.record_id, cancel.status, cancel.origin.action) == (f"QE-{second[0].pk}", "pending", "add")
