@@ -137,7 +137,7 @@ def main():
     out = SCRATCH / "out"
     build_seconds, count = timed(build, exchange_file, out)
     law = enrollment_selectors.company_continuation(company=exchange_file.connection.company).law
-    in_memory = list(rows.file_rows(exchange_file.items.all(), exchange_file.connection.company, law))
+    in_memory = list(rows.file_rows(exchange_file.items.all(), "QE", exchange_file.connection.company, law))
     write_seconds, _ = timed(write_from_list, exchange_file, in_memory, SCRATCH / "baseline")
     list_peak = peak_mb(write_from_list, exchange_file, in_memory, SCRATCH / "baseline")
     del in_memory

@@ -10,6 +10,7 @@ from companies.scoping import ScopedAdmin, companies_for
 from continuation import services
 from continuation.models import CarrierSwitchOffer, ContinuationSettings, DailyRun, Digest, Election, OfferAnswer, Payment
 from continuation.obligations import ObligationKind, OwedBy, obligation_list
+from continuation.rules import EndReason
 from continuation.selectors import participant_list
 
 PAGE_SIZE = 200
@@ -37,7 +38,7 @@ class ElectionAdmin(ReadOnlyMixin, ScopedAdmin):
                    ("eligibility__employee__company", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["eligibility__employee__company", "eligibility__dependent", "plan"]
     search_fields = ["eligibility__employee__employee_id", "eligibility__employee__last_name", "plan__code"]
-    actions = ["confirm_today", "termination_notice_sent_today"]
+    actions = ["confirm_today", "termination_notice_sent_today", "early_end_requested_today"]
 
     @admin.display(description="company")
     def company(self, obj):
@@ -56,6 +57,16 @@ class ElectionAdmin(ReadOnlyMixin, ScopedAdmin):
     def termination_notice_sent_today(self, request, queryset):
         services.termination_notice_record(elections=list(queryset), sent_on=timezone.localdate(), by=request.user)
         self.message_user(request, "Notices recorded.", messages.SUCCESS)
+
+    @admin.action(description="The beneficiary asked to end coverage today (it ends at the end of this month)")
+    def early_end_requested_today(self, request, queryset):
+        try:
+            services.continuation_end_request(elections=list(queryset), reason=EndReason.EARLY_END_REQUESTED,
+                                              occurred_on=timezone.localdate(), by=request.user, today=timezone.localdate())
+        except services.ContinuationError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(request, "Coverage ends at the end of this month.", messages.SUCCESS)
 
     def get_actions(self, request):
         return super().get_actions(request) if request.user.has_perm("continuation.change_election") else {}

@@ -56,14 +56,19 @@ def admin_fee_allowed(law):
     return law in ADMIN_FEE_STATES
 
 
-def election_is_timely(*, sent_on, election_due):
+def election_is_timely(sent_on, election_due):
     """An election or waiver counts on the date it is sent (postmark), not received (cobra-rules.md, Payments)."""
     return sent_on <= election_due
 
 
-def waiver_revocable(*, revoked_on, election_due):
+def waiver_revocable(revoked_on, election_due):
     """A waiver may be revoked within the election period (cobra-rules.md, Payments)."""
     return revoked_on <= election_due
+
+
+def payment_is_timely(sent_on, deadline):
+    """Seed 003: "Payment is considered to be made on the date it is sent, not the 'received by' date"."""
+    return sent_on <= deadline
 
 
 def period_start(eligibility_date, index):

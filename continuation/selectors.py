@@ -7,6 +7,7 @@ from django.db.models import Q
 from companies.scoping import scope_queryset
 from continuation.models import Election
 from continuation.rules import ElectionChoice
+from enrollments.cobra.rules import ContinuationLaw
 from enrollments.models import CobraEligibility, Dependent, EligibilityStatus, Employee
 
 OPEN_STATUSES = (EligibilityStatus.ELIGIBLE, EligibilityStatus.NOTIFIED)
@@ -100,6 +101,17 @@ class Participant:
     until: date
     paid_through: date | None
     continuation_law: str
+
+    @property
+    def law(self):
+        return law_label(self.continuation_law)
+
+
+def law_label(law):
+    """'Federal COBRA', 'CA state continuation', or 'Unknown: check the state's law' (never silently federal)."""
+    if law in ContinuationLaw.values:
+        return ContinuationLaw(law).label
+    return f"{law} state continuation"
 
 
 def participant_list(*, user, company=None):

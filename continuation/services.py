@@ -118,7 +118,8 @@ def election_record(*, employee, dependent, choice, sent_on, plan_codes=None, by
     if choice == ElectionChoice.WAIVE:
         eligibilities = [e for e in eligibilities if e.plan.code in chosen]
     for eligibility in eligibilities:
-        if not rules.election_is_timely(sent_on=sent_on, election_due=eligibility.election_due):
+        timely = rules.waiver_revocable if eligibility.status == EligibilityStatus.WAIVED else rules.election_is_timely
+        if not timely(sent_on, eligibility.election_due):
             _fail("sent", f"The election period for {eligibility.plan.code} ended on {eligibility.election_due:%Y-%m-%d}; "
                           f"an election sent on {sent_on:%Y-%m-%d} is too late.")
     recorded = []
@@ -187,8 +188,12 @@ def payment_record(*, employee, dependent, amount, sent_on, period=None, by=None
             _save(election, ["monthly_premium", "disability_premium"], by=by, reason="Premium priced")
     start = min(selectors.next_unpaid_start(e) for e in elections)
     if period is not None:
-        wanted = [rules.period_start(e.eligibility.eligibility_date, rules.period_index(e.eligibility.eligibility_date, period) or 0)
-                  for e in elections]
+        indexes = [(e.eligibility.eligibility_date, rules.period_index(e.eligibility.eligibility_date, period))
+                   for e in elections]
+        if any(index is None for _, index in indexes):
+            began = min(begins for begins, _ in indexes)
+            _fail("period", f"{period:%Y-%m} is before continuation began ({began:%Y-%m-%d}).")
+        wanted = [rules.period_start(begins, index) for begins, index in indexes]
         if min(wanted) > start:
             _fail("period", f"The period starting {start:%Y-%m-%d} is unpaid: pay it before {period:%Y-%m}.")
         if min(wanted) < start:
@@ -196,11 +201,17 @@ def payment_record(*, employee, dependent, amount, sent_on, period=None, by=None
     due_elections = [e for e in elections if selectors.next_unpaid_start(e) == start]
     deadline = min(rules.payment_deadline(period_start_on=start, first_premium_due_on=e.first_premium_due)
                    for e in due_elections)
-    if not rules.election_is_timely(sent_on=sent_on, election_due=deadline):
+    if not rules.payment_is_timely(sent_on, deadline):
         payment.status = PaymentStatus.LATE
         payment.message = f"Sent {sent_on:%Y-%m-%d}, after the deadline {deadline:%Y-%m-%d} for the period from {start:%Y-%m-%d}."
         payment.save()
         return payment
+    if all(start > selectors.coverage_last_day(e) for e in due_elections):
+        payment.status = PaymentStatus.NOTHING_DUE
+        payment.message = f"Already paid through the end of coverage ({start - timedelta(days=1):%Y-%m-%d})."
+        payment.save()
+        return payment
+    before = {e.pk: e.paid_through for e in due_elections}
     first_start, remaining, paid_through, periods = start, amount, None, 0
     while True:
         lines = [e for e in due_elections if start <= selectors.coverage_last_day(e)]
@@ -230,7 +241,7 @@ def payment_record(*, employee, dependent, amount, sent_on, period=None, by=None
     if remaining > 0:
         payment.message = f"${remaining} more than the periods paid."
     for election in due_elections:
-        if election.paid_through == paid_through:
+        if election.paid_through != before[election.pk]:
             _save(election, ["paid_through"], by=by, reason=f"Payment sent {sent_on:%Y-%m-%d}")
             if election.eligibility.status == EligibilityStatus.ELECTED:
                 _set_status(election.eligibility, EligibilityStatus.ACTIVE, by=by,
@@ -304,6 +315,8 @@ def continuation_end_request(*, elections, reason, occurred_on, by=None, today):
     reason = EndReason(reason)
     scheduled = []
     for election in elections:
+        if election.eligibility.status not in selectors.COVERED_STATUSES:
+            continue
         if not rules.early_end_allowed(reason=reason, occurred_on=occurred_on, elected_on=election.sent_on):
             _fail("reason", f"{reason.label} began on {occurred_on:%Y-%m-%d}, before the election on "
                             f"{election.sent_on:%Y-%m-%d}: it does not end continuation.")

@@ -152,8 +152,8 @@ class QualifyingEventAdmin(ReverseMarkAdminMixin, ScopedAdmin):
 @admin.register(CobraEligibility)
 class CobraEligibilityAdmin(ReverseMarkAdminMixin, ScopedAdmin):
     company_path = "employee__company"
-    list_display = ["beneficiary_display", "employee", "plan_name", "event_type", "eligibility_date", "max_end",
-                    "continuation_law", "election_deadline", "status"]
+    list_display = ["beneficiary_display", "plan_name", "event_type", "eligible_from", "max_period_end", "continuation_law",
+                    "election_deadline", "status"]
     list_filter = [("employee__company", admin.RelatedOnlyFieldListFilter), "event__event_type", "status", "eligibility_date"]
     list_select_related = ["employee", "dependent__employee", "plan", "event__employee"]
     search_fields = ["employee__first_name", "employee__last_name", "employee__employee_id"]
@@ -167,8 +167,17 @@ class CobraEligibilityAdmin(ReverseMarkAdminMixin, ScopedAdmin):
 
     @admin.display(description="qualified beneficiary", ordering="dependent__first_name")
     def beneficiary_display(self, obj):
-        relationship = obj.dependent.get_relationship_display() if obj.dependent else "Employee"
-        return f"{obj.beneficiary.full_name} ({relationship})"
+        if obj.dependent is None:
+            return f"{obj.employee.full_name} (employee {obj.employee.employee_id})"
+        return f"{obj.dependent.full_name} ({obj.dependent.get_relationship_display().lower()} of {obj.employee.employee_id})"
+
+    @admin.display(description="eligible from", ordering="eligibility_date")
+    def eligible_from(self, obj):
+        return f"{obj.eligibility_date:%m/%d/%Y}"
+
+    @admin.display(description="max period ends", ordering="max_end")
+    def max_period_end(self, obj):
+        return f"{obj.max_end:%m/%d/%Y}"
 
     @admin.display(description="plan", ordering="plan__name")
     def plan_name(self, obj):
@@ -178,7 +187,7 @@ class CobraEligibilityAdmin(ReverseMarkAdminMixin, ScopedAdmin):
     def event_type(self, obj):
         return obj.event.get_event_type_display()
 
-    @admin.display(description="election deadline", ordering="election_due")
+    @admin.display(description="deadline", ordering="election_due")
     def election_deadline(self, obj):
         if obj.status not in (EligibilityStatus.ELIGIBLE, EligibilityStatus.NOTIFIED):
             return f"{obj.election_due:%m/%d/%Y}"

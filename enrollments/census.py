@@ -80,10 +80,6 @@ class CensusResult:
     record: CensusImport | None = None
 
     @property
-    def ok(self):
-        return not self.errors
-
-    @property
     def status_label(self):
         return CensusImport.Status(self.status).label
 
@@ -260,10 +256,6 @@ class SheetSpec:
     name: str
     key: tuple
     columns: tuple
-
-    @property
-    def column_names(self):
-        return [c.name for c in self.columns]
 
 
 def _address():

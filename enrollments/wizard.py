@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from companies.roles import SUPPORT
 from enrollments import selectors, services
+from enrollments.cobra import rules
 from enrollments.cobra.codes import EventSource, QualifyingEventType, Relationship, TerminationReason
 from enrollments.cobra.reasons import CobraChangeReason
 from enrollments.models import Employee
@@ -156,8 +157,10 @@ def product_label(enrollment):
     plan = enrollment.plan
     people = ", ".join([enrollment.employee.full_name, *(d.full_name for d in enrollment.covered_dependents.all())])
     ended = f", ended {enrollment.end_date:%m/%d/%Y}" if enrollment.end_date else ""
+    caveat = (" - the COBRA administrator confirms with the FSA administrator whether COBRA is owed"
+              if rules.needs_fsa_caveat(plan.plan_type) else "")
     return (f"{plan.name} ({plan.get_plan_type_display()}, plan year {plan.plan_year_start:%m/%d/%Y}"
-            f"{ended}) covering {people}")
+            f"{ended}) covering {people}{caveat}")
 
 
 @dataclass

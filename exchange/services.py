@@ -377,7 +377,7 @@ def file_render(exchange_file, out):
     company, vendor = connection.company, connection.vendor
     law = enrollment_selectors.company_continuation(company=company).law
     items = exchange_file.items.filter(status__in=(ItemStatus.CLAIMED, *DELIVERED_STATUSES))
-    file_rows = rows.file_rows(items, company, law)
+    file_rows = rows.file_rows(items, exchange_file.kind, company, law)
     if vendor.file_format == FileFormat.CSV:
         return standard_csv.write(file_rows, out)
     envelope = x12_834.Envelope(

@@ -42,6 +42,10 @@ class Column:
     full: object = None  # (values...) -> cell value, when the user may see SSNs
     masked: object = None  # (values...) -> cell value, otherwise
     labels: tuple = ()  # TextChoices.choices: the code is written as its label
+    masked_fields: tuple = ()  # what `masked` reads instead of `fields`, so full SSNs are never fetched
+
+    def fields_for(self, full_ssn):
+        return self.fields if full_ssn or not self.masked_fields else self.masked_fields
 
 
 ANNOTATIONS = {
@@ -52,15 +56,12 @@ ANNOTATIONS = {
     "dob": person("dob"),
     "gender": person("gender"),
     "ssn_last4": person("ssn_last4"),
+    "ssn": person("ssn"),  # one CASE: only the beneficiary's own SSN is fetched and decrypted
     "address1": mailing("address1"),
     "city": mailing("city"),
     "state": mailing("state"),
     "zip": mailing("zip"),
 }
-
-
-def _ssn_full(dependent_id, employee_ssn, dependent_ssn):
-    return ssn_format(employee_ssn if dependent_id is None else dependent_ssn)
 
 
 PERSON_COLUMNS = [
@@ -72,8 +73,7 @@ PERSON_COLUMNS = [
     Column("last_name", "Last name", ("last_name",), width=16),
     Column("employee_name", "Employee name", ("employee__first_name", "employee__last_name"), width=22,
            full=lambda first, last: f"{first} {last}", masked=lambda first, last: f"{first} {last}"),
-    Column("ssn", "SSN", ("dependent_id", "employee__ssn", "dependent__ssn", "ssn_last4"), width=13,
-           full=lambda dep, emp, own, last4: _ssn_full(dep, emp, own), masked=lambda dep, emp, own, last4: ssn_mask(last4)),
+    Column("ssn", "SSN", ("ssn",), width=13, full=ssn_format, masked=ssn_mask, masked_fields=("ssn_last4",)),
     Column("dob", "Date of birth", ("dob",), kind=DATE, width=12, full=lambda dob: dob, masked=dob_mask),
     Column("gender", "Gender", ("gender",), width=8, labels=Gender.choices),
     Column("address1", "Address", ("address1",), width=24),
@@ -147,13 +147,13 @@ def row_plan(columns, *, full_ssn):
     """(field names to fetch, annotations, one getter per column over the fetched tuple)."""
     names = []
     for column in columns:
-        for name in column.fields:
+        for name in column.fields_for(full_ssn):
             if name not in names:
                 names.append(name)
     position = {name: index for index, name in enumerate(names)}
     getters = []
     for column in columns:
-        indexes = [position[name] for name in column.fields]
+        indexes = [position[name] for name in column.fields_for(full_ssn)]
         convert = column.full if full_ssn else column.masked
         if column.labels:
             labels = dict(column.labels)

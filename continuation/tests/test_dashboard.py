@@ -93,10 +93,22 @@ def test_participants_list(client, world, family):
     client.force_login(world.broker_b)
     response = client.get(reverse("admin:continuation_participants"))
     rows = response.context["participants"]
-    assert [(p.member_id, p.since, p.until, p.paid_through) for p in rows] == [
-        ("E100-1", D(2026, 12, 1), D(2028, 5, 31), D(2026, 12, 31))] * 2
+    assert [(p.member_id, p.since, p.until, p.paid_through, p.law) for p in rows] == [
+        ("E100-1", D(2026, 12, 1), D(2028, 5, 31), D(2026, 12, 31), "Federal COBRA")] * 2
+    assert "Federal COBRA" in response.content.decode()
     client.force_login(world.broker_a)
     assert client.get(reverse("admin:continuation_participants")).context["participants"] == []
+
+
+@pytest.mark.parametrize("law, label, source", [
+    ("federal", "Federal COBRA", "seed 003"),
+    ("CA", "CA state continuation", "seed 004"),
+    ("unknown", "Unknown: check the state's law", "cobra-rules.md: never silently federal"),
+    ("none", "No continuation coverage", "cobra-rules.md: self-funded plans get no state continuation"),
+])
+def test_law_labels(law, label, source):
+    from continuation.selectors import law_label
+    assert law_label(law) == label, source
 
 
 def _many_obligations(company, count):

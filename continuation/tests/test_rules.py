@@ -36,6 +36,14 @@ def test_waiver_revocable(revoked_on, due, allowed, source):
     assert rules.waiver_revocable(revoked_on=revoked_on, election_due=due) is allowed, source
 
 
+@pytest.mark.parametrize("sent_on, deadline, timely, source", [
+    (D(2027, 3, 31), D(2027, 3, 31), True, "seed 003: made on the date it is sent, not the received-by date"),
+    (D(2027, 4, 1), D(2027, 3, 31), False, "seed 003: 30-day grace period"),
+])
+def test_payment_is_timely(sent_on, deadline, timely, source):
+    assert rules.payment_is_timely(sent_on, deadline) is timely, source
+
+
 @pytest.mark.parametrize("start, first_due, deadline, source", [
     (D(2026, 12, 1), D(2027, 1, 24), D(2027, 1, 24), "seed 003: periods due before the 45 days are paid by the first premium"),
     (D(2027, 1, 1), D(2027, 1, 24), D(2027, 1, 31), "seed 003: due date in the plan with a 30-day grace period"),

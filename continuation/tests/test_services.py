@@ -334,3 +334,13 @@ def test_running_the_same_day_twice_changes_nothing(family):
     assert services.lifecycle_run(as_of=D(2027, 2, 20)) == {
         "expired": 0, "offers": 0, "renewed": 0, "switched_out": 0, "non_payment": 0, "ended": 0}
     assert (CobraEligibility.history.count(), Election.history.count()) == counts
+
+
+def test_payment_beyond_the_end_of_coverage_or_before_it_began(family):
+    employee, _, _ = family
+    notify(employee)
+    elect(employee)
+    pay(employee, str(561 * 18), D(2027, 1, 10))
+    assert pay(employee, "561.00", D(2027, 1, 11)).status == PaymentStatus.NOTHING_DUE
+    with pytest.raises(ContinuationError, match="2026-11 is before continuation began"):
+        pay(employee, "561.00", D(2027, 1, 11), period=D(2026, 11, 1))

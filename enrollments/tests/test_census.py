@@ -58,6 +58,12 @@ BASE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The world fixture's users need no real password hashing here: tests log in with force_login."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def census(changes=None, *, company="alpha"):
     """A copy of the base census for `company`, with {(sheet, row index): {column: value}} applied."""
     sheets = copy.deepcopy(BASE)
@@ -401,6 +407,33 @@ def test_blank_optional_cells_keep_what_is_stored(world, tmp_path):
     assert result.status == CensusImport.Status.UNCHANGED
     ana = Employee.objects.get(employee_id="E1")
     assert (ana.ssn_last4, ana.email, ana.dob) == ("6789", "ana@example.com", date(1980, 5, 17))
+
+
+def sized_census(n):
+    sheets = census()
+    sheets["Employees"][1:] = [["alpha", f"E{i}", "Pat", f"Doe{i}", f"{100000000 + i:09d}", "1980-05-17", "F",
+                                "1 Elm St", "Fresno", "CA", "93650", "", "2020-01-06", "40"] for i in range(n)]
+    sheets["Dependents"][1:] = [["alpha", f"E{i}", "D1", "spouse", "Sam", f"Doe{i}", "", "", ""] for i in range(n)]
+    sheets["Enrollments"][1:] = [["alpha", f"E{i}", "den", "", "employee_spouse", "D1", "2026-01-01", "", "", "", ""]
+                                 for i in range(n)]
+    return sheets
+
+
+def test_queries_do_not_grow_with_rows(world, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run(tmp_path, sized_census(1), world.admin)  # the company and plans exist from here on
+
+    def queries(n):
+        Employee.objects.all().delete()
+        with CaptureQueriesContext(connection) as captured:
+            result = run(tmp_path, sized_census(n), world.admin, name=f"{n}.xlsx")
+        assert result.errors == [] and result.summary["Employees"]["created"] == n
+        # the initial rights service runs once per enrollment in its own savepoint; nothing else is per row
+        return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+    assert len(queries(20)) == len(queries(2))
 
 
 def test_dry_run_counts_but_writes_nothing(world, tmp_path):

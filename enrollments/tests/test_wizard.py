@@ -295,7 +295,7 @@ def test_eligibility_list_has_filters_and_deadline_column(client, world, marked_
     client.force_login(world.support)
     response = client.get(reverse("admin:enrollments_cobraeligibility_changelist"))
     html = response.content.decode()
-    assert "Election deadline" in html and "days left" in html
+    assert "Deadline" in html and "days left" in html
     filters = {spec.title for spec in response.context["cl"].filter_specs if spec.has_output()}
     assert {"company", "event type", "COBRA eligibility date", "status"} <= filters
     response = client.get(reverse("admin:enrollments_cobraeligibility_changelist"),

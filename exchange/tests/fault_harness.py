@@ -27,7 +27,7 @@ from collections import Counter  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connections  # noqa: E402
+from django.db import connections, transaction  # noqa: E402
 
 from companies.models import Company  # noqa: E402
 from exchange import services  # noqa: E402
@@ -37,7 +37,7 @@ from exchange.tests import helpers  # noqa: E402
 
 START = date(2026, 11, 2)
 EPOCH = datetime(2026, 11, 2, 7, 0, tzinfo=dt_timezone.utc)
-PER_RUN = 10
+PER_RUN = 6
 
 
 def _die_after(module, name, when=lambda result: True):
@@ -53,7 +53,7 @@ def _die_after(module, name, when=lambda result: True):
 
 DIE_AT = {
     "after claim": lambda: _die_after(services, "_file_claim", when=lambda result: result[0] is not None),
-    "mid write": lambda: _die_after(services.rows, "item_row"),
+    "mid write": lambda: _die_after(services.rows, "_row"),
     "after delivery": lambda: _die_after(services, "deliver"),
 }
 
@@ -71,6 +71,7 @@ def _worker(as_of, now, die_at=None):
     return pid
 
 
+@transaction.atomic
 def _records(company, run):
     for n in range(PER_RUN):
         enrollment = helpers.covered_family(company, employee_id=f"R{run:03d}-{n:02d}",

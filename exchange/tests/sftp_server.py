@@ -44,7 +44,7 @@ class LoopbackSFTP:
         self.loop.close()
 
     def _run(self, coroutine):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(15)
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
 
     def vendor_fields(self, port=None):
         return {"sftp_host": "127.0.0.1", "sftp_port": port or self.port, "sftp_user": "cobra",

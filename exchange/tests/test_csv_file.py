@@ -45,3 +45,20 @@ def test_qe_and_ir_rows(world, acme, alpha_acme):
     with open(folder / "acme_alpha_IR_20261123_1.csv", newline="", encoding="utf-8") as f:
         ir = list(csv.DictReader(f))
     assert [(r["record_type"], r["coverage_start"], r["qualifying_event"]) for r in ir] == [("IR", "2026-11-01", "")]
+
+
+def test_streamed_rows_carry_the_same_demographics_as_the_models(world, alpha_acme):
+    """The file streams plain values; they must match rows.demographics() (used for change detection)."""
+    from exchange import rows
+    enrollment = helpers.covered_family(world.alpha, dependents=("spouse", "child"))
+    spouse, child = enrollment.covered_dependents.order_by("relationship")
+    spouse.address1, spouse.city, spouse.state, spouse.zip = "5 Own Rd", "Reno", "NV", "89501"
+    spouse.save()
+    child.address1 = "half an address"
+    child.save()
+    records = helpers.record_event(enrollment)
+    streamed = list(rows.file_rows(alpha_acme.items.all(), "QE", world.alpha, "federal"))
+    for record, row in zip(records, streamed):
+        expected = rows.demographics(rows.beneficiary(record))
+        assert {k: row[k] for k in expected} == expected
+    assert [r["address1"] for r in streamed] == ["10 Elm St", "5 Own Rd", "10 Elm St"]
