@@ -1187,16 +1187,20 @@ def census_import(*, path_or_file, user, today, dry_run=False):
     if census.errors:
         status = CensusImport.Status.REJECTED
         record = None if dry_run else _record(census, status)
-    result = CensusResult(status=status, summary=census.summary(), errors=_problem_dicts(census.errors),
+    result = CensusResult(status=status, summary=_summary(census, status), errors=_problem_dicts(census.errors),
                           warnings=_problem_dicts(census.warnings), dry_run=dry_run, record=record)
     logger.info("census import %s by user %s: %s, %d errors, %d warnings%s", record.pk if record else "-",
                 user.pk if user else "-", status, len(result.errors), len(result.warnings), " (dry run)" if dry_run else "")
     return result
 
 
+def _summary(census, status):
+    return {} if status == CensusImport.Status.REJECTED else census.summary()
+
+
 def _record(census, status):
     record = CensusImport(file_name=census.file_name[:255], uploaded_by=census.user, status=status,
-                          summary=census.summary(), errors=_problem_dicts(census.errors),
+                          summary=_summary(census, status), errors=_problem_dicts(census.errors),
                           warnings=_problem_dicts(census.warnings))
     record._history_user = census.user
     record.save()

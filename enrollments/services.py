@@ -78,11 +78,14 @@ def qualifying_event_plan(*, employee, event_type, event_date, source, enrollmen
             continue
         start = eligibility_date or rules.cobra_eligibility_date(coverage_end)
         people = dict(_members(enrollment))
-        for member in rules.qualified_beneficiaries(event_type=event_type, covered=list(people), chosen=chosen):
+        state_rule = continuation.rule if continuation.is_state_law else None
+        for member in rules.qualified_beneficiaries(event_type=event_type, covered=list(people), chosen=chosen,
+                                                    state_continuation=state_rule is not None):
             person = people[member]
             months, max_end = rules.max_period_end(
                 event_type=event_type, eligibility_date=start, event_date=event_date,
-                medicare_entitlement_date=employee.medicare_entitlement_date, relationship=member.relationship)
+                medicare_entitlement_date=employee.medicare_entitlement_date, relationship=member.relationship,
+                state_rule=state_rule)
             result.coverage_rows.append((enrollment, person, coverage_end, start, months, max_end))
             missing = person.missing_vendor_fields()
             if missing:

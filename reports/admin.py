@@ -43,6 +43,13 @@ class ReadOnlyAdmin(ScopedAdmin):
         return False
 
 
+class RecordAdmin(ReadOnlyAdmin):
+    """A notice once generated is the compliance record: never edited or deleted."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(GeneratedReport)
 class GeneratedReportAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "kind", "company", "status", "row_count", "requested_by", "requested_at", "download"]
@@ -190,7 +197,7 @@ class ContinuationDenialAdmin(ScopedAdmin):
 
 
 @admin.register(GeneratedNotice)
-class GeneratedNoticeAdmin(ReadOnlyAdmin):
+class GeneratedNoticeAdmin(RecordAdmin):
     list_display = ["kind", "recipient_name", "company", "notice_date", "due_date", "sent_on_time", "batch", "download"]
     list_filter = ["kind", ("company", admin.RelatedOnlyFieldListFilter), "notice_date"]
     list_select_related = ["company", "batch", "batch__company"]
@@ -255,7 +262,7 @@ class GeneratedNoticeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NoticeBatch)
-class NoticeBatchAdmin(ReadOnlyAdmin):
+class NoticeBatchAdmin(RecordAdmin):
     list_display = ["__str__", "kind", "company", "as_of", "status", "notice_count", "requested_by", "requested_at", "merged"]
     list_filter = ["kind", "status", ("company", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["company", "requested_by"]

@@ -232,7 +232,7 @@ def max_period_months(*, event_type, disability_extension=False, second_event=Fa
 
 
 def max_period_end(*, event_type, eligibility_date, event_date, medicare_entitlement_date, relationship,
-                   disability_extension=False):
+                   disability_extension=False, state_rule=None):
     """(months, last day of coverage) of one qualified beneficiary's maximum period.
 
     The period runs from the COBRA eligibility date, so it ends on eligibility date + months - 1 day
@@ -240,7 +240,10 @@ def max_period_end(*, event_type, eligibility_date, event_date, medicare_entitle
     entitled to Medicare less than 18 months before a termination or reduction of hours, the spouse and
     children keep coverage until the later of that end and 36 months from the entitlement; months is then
     36, counted from the entitlement date.
+    Under a state continuation law (`state_rule`, seed 004) the state's maximum period applies instead.
     """
+    if state_rule is not None:
+        return state_rule.max_months, eligibility_date + relativedelta(months=state_rule.max_months) - timedelta(days=1)
     months = max_period_months(event_type=event_type, disability_extension=disability_extension)
     end = eligibility_date + relativedelta(months=months) - timedelta(days=1)
     medicare_came_first = (

@@ -288,6 +288,17 @@ def test_max_period_end(event_type, eligibility_date, event_date, medicare, rela
                                 disability_extension=disability) == expected
 
 
+@pytest.mark.parametrize("state, expected", [
+    pytest.param("CA", (36, D(2029, 11, 30)), id="cobra-rules.md: Cal-COBRA 36 months, also after a termination"),
+    pytest.param("IL", (12, D(2027, 11, 30)), id="cobra-rules.md: Illinois 12 months"),
+])
+def test_max_period_end_under_a_state_law(state, expected):
+    state_rule = next(rule for rule in rules.DEFAULT_STATE_RULES if rule.state == state)
+    assert rules.max_period_end(event_type=QE.TERMINATION, eligibility_date=D(2026, 12, 1), event_date=D(2026, 11, 13),
+                                medicare_entitlement_date=None, relationship=R.EMPLOYEE,
+                                state_rule=state_rule) == expected
+
+
 # Coverage dates
 
 @pytest.mark.parametrize("event_date, coverage_ends, coverage_end, eligibility_date", [

@@ -61,4 +61,4 @@ def test_streamed_rows_carry_the_same_demographics_as_the_models(world, alpha_ac
     for record, row in zip(records, streamed):
         expected = rows.demographics(rows.beneficiary(record))
         assert {k: row[k] for k in expected} == expected
-    assert [r["address1"] for r in streamed] == ["10 Elm St", "5 Own Rd", "10 Elm St"]
+    assert sorted(r["address1"] for r in streamed) == ["10 Elm St", "10 Elm St", "5 Own Rd"]

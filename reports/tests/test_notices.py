@@ -1,7 +1,7 @@
 """Each notice, rendered to PDF and read back as text, carries every element cobra-rules.md requires, filled."""
 import re
 from datetime import timedelta
-from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.core.management import call_command
@@ -28,14 +28,13 @@ def long_date(day):
 
 
 def generate(kind, company, today):
-    notices, merged = services.notices_generate(kind=kind, company=company, as_of=today)
-    return notices, merged
+    return services.notices_generate(kind=kind, company=company, as_of=today)
 
 
 def test_election_notice_has_every_required_element(beta_family, today):
     event = terminate(beta_family, today)
     eligibility = CobraEligibility.objects.filter(event=event).order_by("id").first()
-    notices, merged = generate(NoticeKind.ELECTION, beta_family.company, today)
+    notices, _ = generate(NoticeKind.ELECTION, beta_family.company, today)
 
     assert len(notices) == 1
     notice = notices[0]
@@ -62,19 +61,18 @@ def test_election_notice_has_every_required_element(beta_family, today):
     }
     missing = {element: [s for s in snippets if s not in text] for element, snippets in required.items()}
     assert {k: v for k, v in missing.items() if v} == {}
-    assert "18 months" in text or eligibility.max_months == 18
 
 
 def test_election_notice_is_recorded_and_starts_the_election_period(beta_family, today):
     event = terminate(beta_family, today)
-    notices, merged = generate(NoticeKind.ELECTION, beta_family.company, today)
+    _, merged = generate(NoticeKind.ELECTION, beta_family.company, today)
     notice = GeneratedNotice.objects.get()
     assert notice.kind == NoticeKind.ELECTION and notice.notice_date == today and notice.on_time
     assert notice.employee == beta_family.employee and notice.dependent is None
     assert notice.due_date == event.entered_on + timedelta(days=14)
     assert set(notice.eligibilities.all()) == set(CobraEligibility.objects.filter(event=event))
     assert set(CobraEligibility.objects.filter(event=event).values_list("status", flat=True)) == {EligibilityStatus.NOTIFIED}
-    assert len(PdfReader(__import__("io").BytesIO(merged)).pages) == len(PdfReader(notice.file.path).pages)
+    assert len(PdfReader(BytesIO(merged)).pages) == len(PdfReader(notice.file.path).pages)
     again, _ = generate(NoticeKind.ELECTION, beta_family.company, today)
     assert again == []
 
@@ -184,4 +182,3 @@ def test_build_notices_command(beta_family, today, tmp_path, capsys):
     assert "1 COBRA election notice(s) generated" in capsys.readouterr().out
     assert GeneratedNotice.objects.filter(kind=NoticeKind.ELECTION).count() == 1
     assert NoticeBatch.objects.get().status == JobStatus.DONE
-    assert Decimal("0") == Decimal("0")
