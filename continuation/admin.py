@@ -32,6 +32,7 @@ class ReadOnlyMixin:
 @admin.register(Election)
 class ElectionAdmin(ReadOnlyMixin, ScopedAdmin):
     company_path = "eligibility__employee__company"
+    change_list_template = "admin/continuation/election/change_list.html"
     list_display = ["__str__", "company", "choice", "sent_on", "status", "monthly_premium", "paid_through",
                     "confirmed_on", "scheduled_end", "ended_on", "end_reason"]
     list_filter = ["choice", "eligibility__status", "end_reason",

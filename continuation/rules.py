@@ -6,7 +6,7 @@ premium periods and their deadlines, early ends, the extensions' conditions, car
 seed 003, seed 004; 26 CFR 54.4980B-7 and -8; 29 CFR 2590.606-3).
 """
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import TextChoices
@@ -129,7 +129,7 @@ def early_end_last_day(*, reason, occurred_on):
     - no answer to a carrier switch: the day before the renewal (seed 004: "canceled as of the renewal date").
     """
     if reason == EndReason.EARLY_END_REQUESTED:
-        return occurred_on + relativedelta(day=31)
+        return month_end(occurred_on)
     if reason in (EndReason.OTHER_GROUP_COVERAGE, EndReason.MEDICARE, EndReason.CARRIER_SWITCH_UNANSWERED):
         return occurred_on - timedelta(days=1)
     return occurred_on
@@ -199,7 +199,3 @@ def days_left(*, due, as_of):
 
 def month_end(day):
     return day + relativedelta(day=31)
-
-
-def month_start(day):
-    return date(day.year, day.month, 1)

@@ -433,16 +433,18 @@ def _renewal_in_coverage(election):
 def carrier_switch_offers_make(*, as_of, by=None):
     """Participants on a plan whose renewal moves to another carrier are offered the new carrier's plan (seed 004)."""
     made = []
+    offered = set(CarrierSwitchOffer.objects.values_list("election_id", "new_plan_id"))
     for election in selectors.covered_elections().prefetch_related("plan__renewals"):
         renewal = _renewal_in_coverage(election)
-        if renewal is None or not rules.is_carrier_switch(old_carrier=election.plan.carrier, new_carrier=renewal.carrier):
+        if renewal is None or (election.pk, renewal.pk) in offered or not rules.is_carrier_switch(
+                old_carrier=election.plan.carrier, new_carrier=renewal.carrier):
             continue
-        offer, created = CarrierSwitchOffer.objects.get_or_create(
-            election=election, new_plan=renewal,
-            defaults={"offered_on": as_of,
-                      "answer_due": rules.carrier_switch_answer_due(renewal_start=renewal.plan_year_start, offered_on=as_of)})
-        if created:
-            made.append(offer)
+        offer = CarrierSwitchOffer(election=election, new_plan=renewal, offered_on=as_of,
+                                   answer_due=rules.carrier_switch_answer_due(renewal_start=renewal.plan_year_start,
+                                                                              offered_on=as_of))
+        offer._history_user = by
+        offer.save()
+        made.append(offer)
     return made
 
 

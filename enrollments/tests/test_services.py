@@ -50,10 +50,21 @@ def test_termination_marks_employee_spouse_and_child_per_qualified_plan(family, 
     assert event.source == EventSource.TERMINATION_TOOL
     assert marked(event) == {(name, plan) for name in ("Pat", "Sam", "Kit") for plan in ("medical", "dental")}
     row = CobraEligibility.objects.filter(event=event, dependent__isnull=True, plan__plan_type="medical").get()
-    assert (row.coverage_end, row.eligibility_date, row.max_months) == (date(2026, 11, 30), date(2026, 12, 1), 18)
+    # Alpha is a 12-employee CA company: Cal-COBRA's 36 months, not federal COBRA's 18 (cobra-rules.md state table).
+    assert (row.coverage_end, row.eligibility_date, row.max_months) == (date(2026, 11, 30), date(2026, 12, 1), 36)
+    assert row.continuation_law == "CA"
     assert row.election_due > row.eligibility_date
     family.employee.refresh_from_db()
     assert family.employee.employment_status == EmploymentStatus.TERMINATED
+
+
+def test_termination_at_a_federal_company_gives_18_months(world, today):
+    """cobra-rules.md: 20+ employees -> federal COBRA, 18 months after a termination."""
+    beta_family = make_family(world.beta, first_name="Bo")
+    event = services.employee_terminate(employee=beta_family.employee, termination_date=date(2026, 11, 13),
+                                        reason="involuntary", by=world.broker_b, today=today)
+    row = CobraEligibility.objects.filter(event=event, dependent__isnull=True, plan__plan_type="medical").get()
+    assert (row.max_months, row.max_end, row.continuation_law) == (18, date(2028, 5, 31), "federal")
 
 
 def test_gross_misconduct_terminates_without_an_event(family, world, today):

@@ -92,7 +92,7 @@ def test_terminate_and_continue_to_cobra(client, world, family):
     response = client.get(step_url(employee, 4))
     html = response.content.decode()
     assert len(response.context["rows"]) == 6 and not response.context["problems"]
-    for text in ("Pat Doe", "Sam Doe", "Kit Doe", "11/30/2026", "12/01/2026", "18 months", "Election deadline"):
+    for text in ("Pat Doe", "Sam Doe", "Kit Doe", "11/30/2026", "12/01/2026", "36 months", "Election deadline"):
         assert text in html
     post_ok(client, step_url(employee, 4), {"reason": "voluntary"}, change_url(employee))
 
