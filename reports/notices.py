@@ -144,7 +144,7 @@ def _premium_line(plan, continuation):
     return rules.monthly_premium(plan_cost=plan.monthly_premium, continuation=continuation, disability_month=False)
 
 
-def _beneficiary_rows(eligibilities, continuation):
+def _beneficiary_rows(eligibilities, continuation, deadlines):
     rows = {}
     for eligibility in eligibilities:
         person = eligibility.beneficiary
@@ -154,7 +154,8 @@ def _beneficiary_rows(eligibilities, continuation):
         row["lines"].append({
             "plan": eligibility.plan, "coverage_end": eligibility.coverage_end,
             "eligibility_date": eligibility.eligibility_date, "max_months": eligibility.max_months,
-            "max_end": eligibility.max_end, "premium": premium, "cost": eligibility.plan.monthly_premium})
+            "max_end": eligibility.max_end, "premium": premium, "cost": eligibility.plan.monthly_premium,
+            "election_due": deadlines[eligibility.pk].election_due})
         if premium is not None:
             row["total"] += premium
     return list(rows.values())
@@ -184,11 +185,13 @@ def election_drafts(*, company, as_of, state=False):
         context.update({
             "event": event,
             "event_label": QualifyingEventType(event.event_type).label,
-            "beneficiaries": _beneficiary_rows(eligibilities, continuation),
+            "beneficiaries": _beneficiary_rows(eligibilities, continuation, deadlines),
             "plans": sorted({e.plan.name: e.plan for e in eligibilities}.values(), key=lambda p: p.name),
             "coverage_end": min(e.coverage_end for e in eligibilities),
             "eligibility_date": min(e.eligibility_date for e in eligibilities),
-            "election_due": max(d.election_due for d in deadlines.values()),
+            # the earliest: a line whose coverage ended sooner has an earlier deadline (shown per line too)
+            "election_due": min(d.election_due for d in deadlines.values()),
+            "mixed_deadlines": len({d.election_due for d in deadlines.values()}) > 1,
             "max_end": max(e.max_end for e in eligibilities),
             "max_months": max(e.max_months for e in eligibilities),
             "continuation": continuation,

@@ -179,6 +179,6 @@ def test_build_notices_command(beta_family, today, tmp_path, capsys):
     call_command("build_notices", "election", "--company", "beta", "--as-of", today.isoformat(), "--output", str(out))
     files = sorted(p.name for p in out.iterdir())
     assert "merged.pdf" in files and len(files) == 2
-    assert "1 COBRA election notice(s) generated" in capsys.readouterr().out
+    assert "1 notice(s) generated (COBRA election notice)" in capsys.readouterr().out
     assert GeneratedNotice.objects.filter(kind=NoticeKind.ELECTION).count() == 1
     assert NoticeBatch.objects.get().status == JobStatus.DONE

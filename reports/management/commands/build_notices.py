@@ -28,6 +28,5 @@ class Command(BaseCommand):
         batch = services.notice_batch_run(batch=batch, output_dir=folder)
         if batch.error:
             raise CommandError(f"Notices failed: {batch.error}")
-        label = NoticeKind(kind).label
-        self.stdout.write(f"{batch.notice_count} {label}(s) generated in {folder}"
-                          + (" with merged.pdf" if batch.notice_count else ""))
+        merged = " plus merged.pdf" if batch.notice_count else ""
+        self.stdout.write(f"{batch.notice_count} notice(s) generated ({NoticeKind(kind).label}) in {folder}{merged}")
