@@ -51,3 +51,9 @@ def world(roles):
     w.support = make_user("support_user", SUPPORT)
     w.admin = make_user("root", is_superuser=True)
     return w
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Creating test users with the production hasher costs seconds per test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,7 +8,6 @@ second pass), compared with holding the list and writing it.
 Last line: `exchange_file: ratio R (target 2.0), peak MB M`.
 """
 import argparse
-import io
 import os
 import sys
 import tempfile

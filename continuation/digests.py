@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from companies.models import Company
@@ -21,7 +22,8 @@ def company_contacts(company):
 
 
 def digests_send(*, as_of):
-    """One e-mail per company with open obligations, once per day (a Digest row marks it sent)."""
+    """One e-mail per company with open obligations, once per day: the Digest row is claimed before sending, so
+    two workers running the same day never send it twice."""
     by_company = defaultdict(list)
     for obligation in obligation_list(as_of=as_of):
         by_company[obligation.company_id].append(obligation)
@@ -35,11 +37,19 @@ def digests_send(*, as_of):
         if not recipients:
             no_contact.append(company.code)
             continue
+        try:
+            with transaction.atomic():
+                digest = Digest.objects.create(company=company, as_of=as_of, recipients=recipients,
+                                               open_count=len(obligations), overdue_count=len(overdue))
+        except IntegrityError:
+            continue  # another worker running the same day claimed this company's digest
         context = {"company": company, "as_of": as_of, "obligations": obligations, "overdue": overdue}
         subject = f"COBRA compliance {as_of:%m/%d/%Y}: {company.name}: {len(overdue)} overdue, {len(obligations)} open"
-        send_mail(subject, render_to_string("admin/continuation/digest.txt", context), settings.DEFAULT_FROM_EMAIL,
-                  recipients)
-        Digest.objects.create(company=company, as_of=as_of, recipients=recipients, open_count=len(obligations),
-                              overdue_count=len(overdue))
+        try:
+            send_mail(subject, render_to_string("admin/continuation/digest.txt", context), settings.DEFAULT_FROM_EMAIL,
+                      recipients)
+        except Exception:
+            digest.delete()  # not sent: the next run of the day tries again
+            raise
         sent += 1
     return {"digests": sent, "overdue": overdue_total, "no_primary_contact": no_contact}

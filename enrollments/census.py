@@ -1082,11 +1082,9 @@ class Census:
     def _terminate(self):
         """Seed 001: an imported termination triggers COBRA, but only on the plans the employee had on that date."""
         for row, employee, when, reason in self.terminations:
-            covered = selectors.cobra_products(employee=employee, event_date=when, source=EventSource.IMPORT)
             try:
                 event = services.employee_terminate(employee=employee, termination_date=when, reason=reason,
-                                                    by=self.user, today=self.today, source=EventSource.IMPORT,
-                                                    mark=bool(covered))
+                                                    by=self.user, today=self.today, source=EventSource.IMPORT)
             except services.CobraEventError as problem:
                 for messages in problem.errors.values():
                     for message in messages:

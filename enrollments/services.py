@@ -141,8 +141,8 @@ def employee_terminate(*, employee, termination_date, reason, by=None, today, so
     """Terminate an employee; when the reason triggers COBRA, mark the event on the plans of record.
 
     A date after `today` is a future termination: stored as such, and marked as of its date (seed 001).
-    Returns the QualifyingEvent, or None when the reason does not trigger COBRA (gross misconduct) or when
-    `mark` is False: "Terminate & Continue to COBRA" marks through the wizard instead (seed 002).
+    Returns the QualifyingEvent, or None when the reason does not trigger COBRA (gross misconduct), when no
+    COBRA-qualified plan was in force on the date, or when `mark` is False: "Terminate & Continue to COBRA" marks through the wizard instead (seed 002).
     """
     reason = reason or "voluntary"
     if termination_date > today:
@@ -158,8 +158,11 @@ def employee_terminate(*, employee, termination_date, reason, by=None, today, so
     event_type = termination_event_type(source=source, reason=reason)
     if event_type is None or not mark:
         return None
+    products = selectors.cobra_products(employee=employee, event_date=termination_date, source=source)
+    if not products:
+        return None  # seed 001: COBRA triggers only when a COBRA-qualified plan was in force on the event date
     return qualifying_event_mark(employee=employee, event_type=event_type, event_date=termination_date, source=source,
-                                 reason=reason, by=by, today=today)
+                                 reason=reason, enrollments=products, by=by, today=today)
 
 
 @transaction.atomic

@@ -116,7 +116,3 @@ def _ack_overdue(connections, today):
         overdue |= Q(connection__vendor_id=vendor_id, sent_at__date__lte=today - timedelta(days=days))
     return Q(status=ItemStatus.SENT) & overdue
 
-
-def connections_for(user):
-    from companies.scoping import companies_for
-    return Connection.objects.filter(company__in=companies_for(user))

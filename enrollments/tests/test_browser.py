@@ -21,12 +21,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The fixture users' passwords: a slow production hasher only slows the tests down.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def page(live_server, monkeypatch, today):
     # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.

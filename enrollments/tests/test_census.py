@@ -58,12 +58,6 @@ BASE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The world fixture's users need no real password hashing here: tests log in with force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def census(changes=None, *, company="alpha"):
     """A copy of the base census for `company`, with {(sheet, row index): {column: value}} applied."""
     sheets = copy.deepcopy(BASE)

@@ -31,12 +31,6 @@ def marked(event):
             for row in CobraEligibility.objects.filter(event=event).select_related("employee", "dependent", "plan")}
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The fixture users' passwords: a slow production hasher only slows the tests down.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def family(world):
     return make_family(world.alpha, first_name="Pat")

@@ -16,12 +16,6 @@ TERM_DATE = date(2026, 11, 13)
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The fixture users' passwords: a slow production hasher only slows the tests down.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def fixed_today(monkeypatch, today):
     monkeypatch.setattr(wizard, "today", lambda: today)
 

@@ -5,7 +5,7 @@ import pytest
 
 from enrollments.models import EligibilityStatus
 from exchange import acks, selectors, services
-from exchange.models import ItemStatus
+from exchange.models import Connection, ItemStatus
 from exchange.tests import helpers
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=dt_timezone.utc)
@@ -41,7 +41,7 @@ def test_unreadable_ack_files_say_what_is_wrong():
 def test_reconciliation_flags_late_acks_rejections_holds_and_unconfirmed_elections(world, acme, alpha_acme, sent, mailoutbox):
     alpha_acme.primary_contact = world.hr_alpha
     alpha_acme.save()
-    connections = selectors.Connection.objects.filter(pk=alpha_acme.pk)
+    connections = Connection.objects.filter(pk=alpha_acme.pk)
     assert selectors.reconciliation(connections=connections, today=date(2026, 11, 24)).unacknowledged == []
     late = selectors.reconciliation(connections=connections, today=date(2026, 11, 23) + timedelta(days=acme.ack_due_days))
     assert [i.record_id for i in late.unacknowledged] == [f"QE-{r.pk}" for r in sent]

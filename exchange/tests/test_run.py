@@ -2,7 +2,6 @@
 import csv
 from datetime import date, datetime, timedelta, timezone as dt_timezone
 
-import pytest
 from django.core.management import call_command
 
 from exchange import services
