@@ -33,7 +33,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from companies.models import Company
 from companies.pii import ssn_hash, ssn_normalize
-from enrollments import selectors, services
+from enrollments import services
 from enrollments.cobra.codes import (
     CoverageEnds, EnrollmentSource, EventSource, LifeEventReason, PlanType, Relationship, TerminationReason, Tier,
 )
