@@ -36,7 +36,12 @@ from django.template.loader import render_to_string  # noqa: E402
 
 from companies.models import Company  # noqa: E402
 from enrollments import services as enrollment_services  # noqa: E402
-from enrollments.cobra.codes import EnrollmentSource, EventSource, QualifyingEventType, Tier  # noqa: E402
+from enrollments.cobra.codes import (  # noqa: E402
+    EnrollmentSource,
+    EventSource,
+    QualifyingEventType,
+    Tier,
+)
 from enrollments.models import Dependent, Employee, Enrollment, Plan  # noqa: E402
 from reports import notices, services  # noqa: E402
 from reports.models import NoticeKind  # noqa: E402

@@ -9,7 +9,7 @@ from django.utils import timezone
 from companies.scoping import ScopedAdmin, companies_for
 from continuation import services
 from continuation.models import CarrierSwitchOffer, ContinuationSettings, DailyRun, Digest, Election, OfferAnswer, Payment
-from continuation.obligations import ObligationKind, OwedBy, obligation_list
+from continuation.obligations import OwedBy, obligation_list
 from continuation.rules import EndReason
 from continuation.selectors import participant_list
 
@@ -104,12 +104,15 @@ class ElectionAdmin(ReadOnlyMixin, ScopedAdmin):
         owed_by = request.GET.get("owed_by")
         if owed_by in OwedBy.values:
             obligations = [o for o in obligations if o.owed_by == owed_by]
+        overdue_only = request.GET.get("overdue") == "1"
+        overdue = sum(o.overdue for o in obligations)
+        if overdue_only:
+            obligations = [o for o in obligations if o.overdue]
         page = Paginator(obligations, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             **self.admin_site.each_context(request), "title": "Compliance dashboard", "opts": self.model._meta,
-            "as_of": as_of, "page": page, "total": len(obligations), "overdue": sum(o.overdue for o in obligations),
+            "as_of": as_of, "page": page, "total": len(obligations), "overdue": overdue, "overdue_only": overdue_only,
             "companies": companies, "company": company, "owed_by_choices": OwedBy.choices, "owed_by": owed_by,
-            "kinds": ObligationKind.choices,
         }
         return TemplateResponse(request, "admin/continuation/dashboard.html", context)
 

@@ -51,6 +51,7 @@ class Obligation:
     member_id: str
     name: str
     subject: str
+    law: str = ""
 
     @property
     def overdue(self):
@@ -64,16 +65,21 @@ class Obligation:
     def owed_by_label(self):
         return OwedBy(self.owed_by).label
 
+    @property
+    def law_label(self):
+        return selectors.law_label(self.law) if self.law else ""
+
 
 def _scoped(queryset, user, path):
     return queryset if user is None else scope_queryset(queryset, user, path)
 
 
-def _make(kind, owed_by, due, as_of, employee, dependent, subject):
+def _make(kind, owed_by, due, as_of, employee, dependent, subject, law=""):
     person = dependent or employee
     return Obligation(kind=kind, owed_by=owed_by, due=due, days_left=rules.days_left(due=due, as_of=as_of),
                       company_id=employee.company_id, company=employee.company.name,
-                      member_id=selectors.member_id_of(employee, dependent), name=person.full_name, subject=subject)
+                      member_id=selectors.member_id_of(employee, dependent), name=person.full_name, subject=subject,
+                      law=law)
 
 
 def _eligibilities(user, company, **filters):
@@ -106,14 +112,14 @@ def _election_notices(user, company, as_of):
             administrator_notified_on=first.event.entered_on, election_notice_sent_on=None,
             continuation=continuation_of(first, state_rules))
         yield _make(ObligationKind.ELECTION_NOTICE, OwedBy.ADMINISTRATOR, deadlines.election_notice_due, as_of,
-                    first.employee, first.dependent, ", ".join(e.plan.name for e in group))
+                    first.employee, first.dependent, ", ".join(e.plan.name for e in group), first.continuation_law)
 
 
 def _elections(user, company, as_of):
     for group in _by_beneficiary(_eligibilities(user, company, status=EligibilityStatus.NOTIFIED)):
         first = group[0]
         yield _make(ObligationKind.ELECTION, OwedBy.BENEFICIARY, min(e.election_due for e in group), as_of,
-                    first.employee, first.dependent, ", ".join(e.plan.name for e in group))
+                    first.employee, first.dependent, ", ".join(e.plan.name for e in group), first.continuation_law)
 
 
 def _covered(user, company):
@@ -130,7 +136,7 @@ def _premiums_and_confirmations(user, company, as_of):
         eligibility = election.eligibility
         if election.confirmed_on is None:
             yield _make(ObligationKind.CONFIRMATION, OwedBy.CARRIER, rules.confirmation_due(election.sent_on), as_of,
-                        eligibility.employee, eligibility.dependent, election.plan.name)
+                        eligibility.employee, eligibility.dependent, election.plan.name, eligibility.continuation_law)
         start = selectors.next_unpaid_start(election)
         if start > selectors.coverage_last_day(election):
             continue
@@ -145,7 +151,8 @@ def _premiums_and_confirmations(user, company, as_of):
         premiums[key] = (due, [election.plan.name], first, eligibility)
     for due, plans, first, eligibility in premiums.values():
         kind = ObligationKind.FIRST_PREMIUM if first else ObligationKind.PREMIUM_GRACE
-        yield _make(kind, OwedBy.BENEFICIARY, due, as_of, eligibility.employee, eligibility.dependent, ", ".join(plans))
+        yield _make(kind, OwedBy.BENEFICIARY, due, as_of, eligibility.employee, eligibility.dependent, ", ".join(plans),
+                    eligibility.continuation_law)
 
 
 def _termination_notices(user, company, as_of):

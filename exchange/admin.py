@@ -60,6 +60,9 @@ class StatusChangeInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
 
 class PlanExclusionInline(admin.TabularInline):
     model = PlanExclusion

@@ -3,11 +3,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from enrollments.models import CobraEligibility, EligibilityStatus, Plan
 from exchange.models import (
-    DELIVERED_STATUSES, Connection, ExchangeFile, ExchangeItem, FileStatus, ItemAction, ItemStatus, PlanExclusion,
+    DELIVERED_STATUSES, ExchangeFile, ExchangeItem, FileStatus, ItemAction, ItemStatus, PlanExclusion,
 )
 
 
@@ -57,9 +58,7 @@ def plans_for_review(*, company, today):
 
 def connection_contacts(*, company):
     """Who may be the primary subscription contact: the company's broker and HR users (seed 001, step 4)."""
-    from django.contrib.auth import get_user_model
-    User = get_user_model()
-    return User.objects.filter(Q(broker_agencies__companies=company) | Q(hr_companies=company)).distinct().order_by(
+    return get_user_model().objects.filter(Q(broker_agencies__companies=company) | Q(hr_companies=company)).distinct().order_by(
         "username")
 
 

@@ -16,6 +16,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from enrollments import selectors as enrollment_selectors
+from enrollments.models import QualifyingEvent
 from exchange import acks, rows, selectors
 from exchange.builders import standard_csv, x12_834
 from exchange.delivery import DeliveryError, deliver
@@ -32,10 +33,10 @@ SENDER_ID = "COBRAADMIN"
 
 
 class ExchangeError(Exception):
-    """Input a service cannot accept; `field` names what to fix."""
+    """Input a service cannot accept; `field_name` names what to fix."""
 
-    def __init__(self, message, field=None):
-        self.field = field
+    def __init__(self, message, field_name=None):
+        self.field_name = field_name
         super().__init__(message)
 
 
@@ -71,10 +72,9 @@ def vendor_ensure(*, code, name=None, file_format=None, schedule=None):
 def connection_status_set(*, connection, status, by=None, note=""):
     """Move a connection to a status and record who did it (seed 001: vendors control New → Pending → Active)."""
     status = ConnectionStatus(status)
-    if connection.status == status and connection.status_changes.exists():
+    if connection.status == status:
         return connection
-    StatusChange.objects.create(connection=connection, from_status=connection.status if connection.pk else "",
-                                to_status=status, by=by, note=note)
+    StatusChange.objects.create(connection=connection, from_status=connection.status, to_status=status, by=by, note=note)
     connection.status = status
     if status != ConnectionStatus.INACTIVE:
         connection.ends_on = None
@@ -172,6 +172,10 @@ def _items_add(kind, records):
     if not connections:
         return []
     excluded = selectors.excluded_plan_ids(connections=connections)
+    if kind == ItemKind.QE:
+        events = QualifyingEvent.objects.in_bulk({r.event_id for r in records})
+        for record in records:
+            record.event = events[record.event_id]
     record_field = _record_field(kind)
     new = []
     for record in records:
@@ -293,10 +297,10 @@ def file_build(*, connection, kind, as_of, now, report):
         report.held.append(f"{label}: {line}")
     if exchange_file is None:
         return None
-    path = _file_write(exchange_file)
     try:
+        path = _file_write(exchange_file)
         deliver(vendor=connection.vendor, path=path, name=exchange_file.name)
-    except DeliveryError as error:
+    except (DeliveryError, OSError) as error:
         _file_failed(exchange_file, str(error), now)
         report.held.append(f"{label}: {exchange_file.name} not delivered ({error}); retry after "
                            f"{timezone.localtime(exchange_file.next_attempt_at):%Y-%m-%d %H:%M}")

@@ -19,7 +19,14 @@ from reports import notices, selectors, services
 from reports.columns import DEFAULT_COLUMNS
 from reports.forms import NoticesDueForm, ReportForm
 from reports.models import (
-    ContinuationDenial, GeneratedNotice, GeneratedReport, JobStatus, NoticeBatch, NoticeKind, ReportKind, SavedReport,
+    ContinuationDenial,
+    GeneratedNotice,
+    GeneratedReport,
+    JobStatus,
+    NoticeBatch,
+    NoticeKind,
+    ReportKind,
+    SavedReport,
 )
 
 

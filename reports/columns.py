@@ -9,7 +9,13 @@ from operator import itemgetter
 from django.db.models import Case, CharField, F, Q, Value, When
 
 from companies.pii import dob_mask, ssn_format, ssn_mask
-from enrollments.cobra.codes import EnrollmentSource, PlanType, QualifyingEventType, Relationship, Tier
+from enrollments.cobra.codes import (
+    EnrollmentSource,
+    PlanType,
+    QualifyingEventType,
+    Relationship,
+    Tier,
+)
 from enrollments.models import EligibilityStatus, Gender
 from reports.models import ReportKind
 

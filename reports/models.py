@@ -1,5 +1,6 @@
 """Excel reports and PDF notices: saved report configurations, generated files, and the record of each notice."""
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -87,6 +88,10 @@ class ContinuationDenial(models.Model):
 
     def __str__(self):
         return f"{self.requester.full_name}: request of {self.request_date:%m/%d/%Y} denied"
+
+    def clean(self):
+        if self.dependent_id and self.employee_id and self.dependent.employee_id != self.employee_id:
+            raise ValidationError({"dependent": "Choose one of this employee's dependents, or leave it blank."})
 
     @property
     def requester(self):

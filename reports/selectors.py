@@ -6,7 +6,14 @@ from django.db.models import Exists, OuterRef
 from companies.scoping import companies_for, scope_queryset
 from enrollments.models import CobraEligibility, EligibilityStatus, InitialRightsItem
 from reports.columns import row_plan
-from reports.models import ContinuationDenial, GeneratedNotice, GeneratedReport, NoticeBatch, NoticeKind, ReportKind
+from reports.models import (
+    ContinuationDenial,
+    GeneratedNotice,
+    GeneratedReport,
+    NoticeBatch,
+    NoticeKind,
+    ReportKind,
+)
 
 CHUNK = 2000
 NOT_A_STATE = ("federal", "none", "unknown")

@@ -15,7 +15,15 @@ from companies.pii import can_view_ssn
 from companies.scoping import companies_for
 from reports import notices, selectors
 from reports.columns import columns_resolve
-from reports.models import GeneratedNotice, GeneratedReport, JobStatus, NoticeBatch, NoticeKind, ReportKind, SavedReport
+from reports.models import (
+    GeneratedNotice,
+    GeneratedReport,
+    JobStatus,
+    NoticeBatch,
+    NoticeKind,
+    ReportKind,
+    SavedReport,
+)
 from reports.pdf import pdf_merge, pdf_render
 
 logger = logging.getLogger(__name__)

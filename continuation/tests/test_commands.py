@@ -63,3 +63,23 @@ def test_run_daily_as_of_is_recorded_once(family):
     assert DailyRun.objects.filter(as_of=date(2027, 2, 20), finished_at__isnull=False).count() == 1
     with pytest.raises(CommandError, match="--as-of: 2027-02-30 is not a date"):
         run("run_daily", "--as-of", "2027-02-30")
+
+
+def test_record_extension_disability_and_second_event(family):
+    output = run("record_extension", "E100", "disability", "--disabled-on", "2026-12-15", "--determined-on", "2027-04-01",
+                 "--notified-on", "2027-05-01")
+    assert "med: 29 months, to 2029-04-30" in output
+    output = run("record_extension", "E100-1", "divorce", "--event-date", "2027-06-01", "--notified-on", "2027-07-01")
+    assert "med: 36 months, to 2029-11-30" in output
+    with pytest.raises(CommandError, match="--event-date is required"):
+        run("record_extension", "E100-2", "death", "--notified-on", "2027-07-01")
+    with pytest.raises(CommandError, match="use employee_id-dependent_id"):
+        run("record_extension", "E100", "death", "--event-date", "2027-06-01", "--notified-on", "2027-07-01")
+
+
+def test_record_end_request_ends_at_month_end(family):
+    run("record_election", "E100-1", "elect", "--sent", "2027-01-05")
+    output = run("record_end", "E100-1", "early_end_requested", "--on", "2027-03-10", "--plans", "med")
+    assert output == "E100-1 med: coverage ends 2027-03-31\n"
+    with pytest.raises(CommandError, match="has no continuation of vis"):
+        run("record_end", "E100-1", "medicare", "--on", "2027-03-10", "--plans", "vis")

@@ -344,3 +344,29 @@ def test_payment_beyond_the_end_of_coverage_or_before_it_began(family):
     assert pay(employee, "561.00", D(2027, 1, 11)).status == PaymentStatus.NOTHING_DUE
     with pytest.raises(ContinuationError, match="2026-11 is before continuation began"):
         pay(employee, "561.00", D(2027, 1, 11), period=D(2026, 11, 1))
+
+
+@pytest.mark.parametrize("situs, fee, premium, source", [
+    ("CA", "0", Decimal("440.00"), "cobra-rules.md state table: Cal-COBRA 110%"),
+    ("IL", "7.50", Decimal("407.50"), "cobra-rules.md state table: IL 100% + admin fee"),
+    ("GA", "0", Decimal("400.00"), "cobra-rules.md state table: GA 100%"),
+])
+def test_state_continuation_premium(world, situs, fee, premium, source):
+    from continuation.models import ContinuationSettings
+    world.alpha.plan_situs_state = situs
+    world.alpha.save()
+    ContinuationSettings.objects.create(company=world.alpha, admin_fee=Decimal(fee))
+    plan = PlanFactory(company=world.alpha, code="alpha-med", plan_year_start=D(2026, 7, 1), plan_year_end=D(2027, 6, 30),
+                       monthly_premium=Decimal("400.00"))
+    employee, _, _ = make_family(world.alpha, [plan], employee_id="A1")
+    assert eligibilities(employee)["alpha-med"].continuation_law == situs
+    elect(employee, sent=D(2026, 12, 1))
+    assert election(employee, "alpha-med").monthly_premium == premium, source
+
+
+def test_an_admin_fee_is_refused_where_the_law_allows_none(world):
+    from django.core.exceptions import ValidationError
+
+    from continuation.models import ContinuationSettings
+    with pytest.raises(ValidationError, match="allows no fee"):
+        ContinuationSettings(company=world.beta, admin_fee=Decimal("5.00")).full_clean()

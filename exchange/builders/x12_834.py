@@ -29,8 +29,8 @@ INSURANCE_LINE = {
 }
 # HD05 coverage level code.
 COVERAGE_LEVEL = {"employee": "EMP", "employee_spouse": "ESP", "employee_children": "ECH", "family": "FAM"}
-# INS08 employment status of the subscriber.
-EMPLOYMENT_STATUS = {"termination": "TE", "death": "TE", "other": "TE"}
+# INS08 employment status of the subscriber: terminated after a termination or death, else active (full-time).
+EMPLOYMENT_ENDED = {"termination", "death", "other"}
 
 _UNSAFE = re.compile(r"[*~:^\r\n]")
 
@@ -73,10 +73,10 @@ def _member(w, row):
     maintenance = MAINTENANCE[action]
     qe = kind == "QE"
     subscriber = row["is_subscriber"]
+    employment = ("TE" if row["qualifying_event"] in EMPLOYMENT_ENDED else "FT") if subscriber else ""
     w.seg("INS", "Y" if subscriber else "N", RELATIONSHIP[row["relationship"]], maintenance,
           REASON.get((kind, action)) or REASON[action], "C" if qe else "A", "",
-          QUALIFYING_EVENT[row["qualifying_event"]] if qe else "",
-          EMPLOYMENT_STATUS.get(row["qualifying_event"], "AC") if subscriber and qe else ("FT" if subscriber else ""))
+          QUALIFYING_EVENT[row["qualifying_event"]] if qe else "", employment)
     w.seg("REF", "0F", row["employee_id"])
     w.seg("REF", "ZZ", row["record_id"])
     if subscriber and row["hire_date"]:

@@ -71,3 +71,17 @@ def test_reversal_before_sending_skips_the_item_and_after_sending_adds_a_cancel(
     enrollment_services.eligibility_reverse(eligibilities=second, reason="mistake", by=world.support)
     cancel = ExchangeItem.objects.get(eligibility=second[0], action=ItemAction.CANCEL)
     assert (cancel.record_id, cancel.status, cancel.origin.action) == (f"QE-{second[0].pk}", "pending", "add")
+
+
+def test_the_enrollments_services_write_items_in_their_own_transaction(world, alpha_acme, today):
+    enrollment = helpers.covered_family(world.alpha, dependents=())
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enrollment_services.employee_terminate(employee=enrollment.employee, termination_date=date(2026, 11, 13),
+                                               reason="voluntary", by=world.hr_alpha, today=today)
+        assert ExchangeItem.objects.count() == 1
+        raise RuntimeError("rolled back after the event was marked")
+    assert not ExchangeItem.objects.exists()
+    enrollment_services.employee_terminate(employee=enrollment.employee, termination_date=date(2026, 11, 13),
+                                           reason="voluntary", by=world.hr_alpha, today=today)
+    [item] = helpers.items(alpha_acme)
+    assert (item.kind, item.action, item.status, item.due_on) == ("QE", "add", "pending", today)

@@ -2,7 +2,9 @@
 import csv
 from datetime import date, datetime, timedelta, timezone as dt_timezone
 
+import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 
 from exchange import services
 from exchange.delivery import drop_folder
@@ -151,4 +153,26 @@ def test_a_file_being_built_by_another_worker_is_left_alone_until_its_lease_ends
     assert busy.sent == [] and any("another worker" in line for line in busy.held)
     taken_over = services.deliveries_retry(now=NOW + services.LEASE + timedelta(seconds=1))
     assert taken_over.sent == ["alpha → acme QE: acme_alpha_QE_20261123_1.csv (1 items)"]
+    assert {i.status for i in helpers.items(alpha_acme)} == {ItemStatus.SENT}
+
+
+def test_two_workers_cannot_hold_open_files_for_the_same_connection_and_kind(world, alpha_acme):
+    helpers.record_event(helpers.covered_family(world.alpha, dependents=()))
+    services._file_claim(connection=alpha_acme, kind="QE", as_of=date(2026, 11, 23), now=NOW)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExchangeFile.objects.create(connection=alpha_acme, kind="QE", sequence=2, name="x", built_on=date(2026, 11, 23),
+                                    lease_until=NOW)
+
+
+def test_a_full_disk_keeps_the_items_unsent_and_the_file_for_retry(world, acme, alpha_acme, monkeypatch):
+    helpers.record_event(helpers.covered_family(world.alpha, dependents=()))
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr("exchange.delivery.shutil.copyfile", disk_full)
+    report = services.exchange_run(as_of=date(2026, 11, 23), now=NOW)
+    assert any("No space left on device" in line for line in report.held)
+    assert {i.status for i in helpers.items(alpha_acme)} == {ItemStatus.CLAIMED}
+    monkeypatch.undo()
+    assert len(services.deliveries_retry(now=NOW + timedelta(minutes=5)).sent) == 1
     assert {i.status for i in helpers.items(alpha_acme)} == {ItemStatus.SENT}

@@ -5,8 +5,18 @@ from decimal import Decimal
 import pytest
 
 from enrollments import services as enrollment_services
-from enrollments.cobra.codes import EnrollmentSource, EventSource, QualifyingEventType, Tier
-from enrollments.tests.factories import DependentFactory, EmployeeFactory, EnrollmentFactory, PlanFactory
+from enrollments.cobra.codes import (
+    EnrollmentSource,
+    EventSource,
+    QualifyingEventType,
+    Tier,
+)
+from enrollments.tests.factories import (
+    DependentFactory,
+    EmployeeFactory,
+    EnrollmentFactory,
+    PlanFactory,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,13 @@ from datetime import timedelta
 
 import pytest
 
-from reports.models import ContinuationDenial, GeneratedNotice, JobStatus, NoticeBatch, NoticeKind
+from reports.models import (
+    ContinuationDenial,
+    GeneratedNotice,
+    JobStatus,
+    NoticeBatch,
+    NoticeKind,
+)
 from reports.tasks import notice_batch_task
 from reports.tests.conftest import terminate
 
@@ -77,3 +83,12 @@ def test_library_page(world, client):
     assert "Initial COBRA Rights Report" in page and "COBRA Qualifying Event Report" in page
     form = client.get("/admin/reports/generatedreport/library/initial_rights/").content.decode()
     assert "New benefit enrollment date from" in form and "Alpha Foods" in form and "Beta Freight" not in form
+
+
+def test_denial_for_another_employees_dependent_is_refused(beta_family, alpha_family, world, today, client):
+    client.force_login(world.admin)
+    response = client.post("/admin/reports/continuationdenial/add/", {
+        "employee": beta_family.employee.pk, "dependent": alpha_family.spouse.pk,
+        "request_date": today.isoformat(), "reason": "Not covered."})
+    assert response.status_code == 200 and "Choose one of this employee" in response.content.decode()
+    assert not ContinuationDenial.objects.exists()

@@ -11,7 +11,13 @@ from continuation.models import Election
 from continuation.rules import ElectionChoice, EndReason
 from enrollments.models import CobraEligibility, EligibilityStatus
 from reports import services
-from reports.models import ContinuationDenial, GeneratedNotice, JobStatus, NoticeBatch, NoticeKind
+from reports.models import (
+    ContinuationDenial,
+    GeneratedNotice,
+    JobStatus,
+    NoticeBatch,
+    NoticeKind,
+)
 from reports.tests.conftest import initial_rights, terminate
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django_q.models import OrmQ
 
 from enrollments import services as enrollment_services
-from enrollments.models import CobraEligibility
 from enrollments.cobra.codes import EnrollmentSource
+from enrollments.models import CobraEligibility
 from enrollments.tests.factories import EmployeeFactory, EnrollmentFactory, PlanFactory
 from reports import selectors, services
 from reports.columns import DEFAULT_COLUMNS, columns_for

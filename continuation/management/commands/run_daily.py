@@ -14,4 +14,4 @@ class Command(BaseCommand):
             summary = daily_run(as_of)
         except ValueError:
             raise CommandError(f"--as-of: {as_of} is not a date; use YYYY-MM-DD.") from None
-        self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()))
+        self.stdout.write(", ".join(f"{key}: {summary[key]}" for key in sorted(summary)))
