@@ -1,4 +1,5 @@
 """Shared fixtures: two broker agencies with their own companies, so every test can check the other side's view."""
+import importlib
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +20,16 @@ def today():
 @pytest.fixture
 def roles(db):
     roles_sync()
+    _state_rules_present()
+
+
+def _state_rules_present():
+    """Transactional tests (live server, worker processes) flush the data migration's rows: put them back."""
+    from django.apps import apps
+
+    from enrollments.models import StateContinuationRule
+    if not StateContinuationRule.objects.exists():
+        importlib.import_module("enrollments.migrations.0002_state_continuation_defaults").load(apps, None)
 
 
 def make_user(username, group=None, **extra):

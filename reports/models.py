@@ -63,6 +63,7 @@ class GeneratedReport(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "recently generated reports"
         ordering = ["-requested_at", "-id"]
 
     def __str__(self):
