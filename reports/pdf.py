@@ -19,11 +19,20 @@ def pdf_render(html):
     return HTML(string=html, base_url=base_url).write_pdf(font_config=font_config())
 
 
-def pdf_merge(documents):
-    """One PDF of several, in order, for printing: `documents` are PDF bytes or file-like objects."""
-    writer = PdfWriter()
-    for document in documents:
-        writer.append(BytesIO(document) if isinstance(document, bytes) else document)
-    out = BytesIO()
-    writer.write(out)
-    return out.getvalue()
+class PdfMerge:
+    """The merged file for printing, built as the notices are rendered (no list of every document kept)."""
+
+    def __init__(self):
+        self.writer = PdfWriter()
+        self.count = 0
+
+    def add(self, pdf):
+        self.writer.append(BytesIO(pdf))
+        self.count += 1
+
+    def getvalue(self):
+        if not self.count:
+            return None
+        out = BytesIO()
+        self.writer.write(out)
+        return out.getvalue()

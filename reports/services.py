@@ -24,7 +24,7 @@ from reports.models import (
     ReportKind,
     SavedReport,
 )
-from reports.pdf import pdf_merge, pdf_render
+from reports.pdf import PdfMerge, pdf_render
 
 logger = logging.getLogger(__name__)
 
@@ -164,14 +164,14 @@ def notices_generate(*, kind, company, as_of, by=None, keys=None, batch=None, ou
     drafts = notices.notice_drafts(kind=kind, company=company, as_of=as_of)
     if keys is not None:
         drafts = [draft for draft in drafts if draft.key in set(keys)]
-    generated, pdfs = [], []
+    generated, merge = [], PdfMerge()
     for draft in drafts:
         pdf = notice_render(draft)
         generated.append(_notice_record(draft, pdf, as_of=as_of, by=by, batch=batch))
-        pdfs.append(pdf)
+        merge.add(pdf)
         if output_dir is not None:
             (Path(output_dir) / _file_name(draft, as_of)).write_bytes(pdf)
-    merged = pdf_merge(pdfs) if pdfs else None
+    merged = merge.getvalue()
     if output_dir is not None and merged is not None:
         (Path(output_dir) / "merged.pdf").write_bytes(merged)
     return generated, merged
