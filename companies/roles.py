@@ -12,6 +12,7 @@ ROLE_PERMISSIONS = {
     HR: [
         "companies.view_company", "companies.change_company",
         "enrollments.*_plan", "enrollments.*_employee", "enrollments.*_dependent", "enrollments.*_enrollment",
+        "!enrollments.delete_*",
         "enrollments.view_qualifyingevent", "enrollments.view_cobraeligibility", "enrollments.view_initialrightsitem",
         "enrollments.add_qualifyingevent", "enrollments.view_statecontinuationrule", "enrollments.view_ssn",
         "enrollments.view_censusimport", "enrollments.add_censusimport",

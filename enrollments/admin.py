@@ -18,7 +18,7 @@ COMPANY_FILTER = ("company", admin.RelatedOnlyFieldListFilter)
 
 class PersonForm(forms.ModelForm):
     """The SSN is write-only: typed in, never rendered back; blank keeps the stored one."""
-    ssn_entry = forms.CharField(label="SSN", required=False, widget=forms.PasswordInput(render_value=False),
+    ssn_entry = forms.CharField(label="New SSN", required=False, widget=forms.PasswordInput(render_value=False),
                                 help_text="NNN-NN-NNNN or 9 digits. Leave blank to keep the SSN on file.")
 
     def clean_ssn_entry(self):
@@ -45,12 +45,12 @@ class PIIAdminMixin:
     def masked_dob(self, obj):
         return obj.dob_masked
 
-    def get_fields(self, request, obj=None):
-        fields = [f for f in super().get_fields(request, obj) if f not in ("ssn", "ssn_display", "masked_dob")]
-        fields.insert(fields.index("ssn_entry"), "ssn_display")
-        if not can_view_ssn(request.user):
-            fields.insert(fields.index("gender"), "masked_dob")
-        return fields
+    def get_fieldsets(self, request, obj=None):
+        """`dob` becomes the masked, read-only `masked_dob` for users who may not see PII."""
+        if can_view_ssn(request.user):
+            return self.fieldsets
+        return [(name, {**options, "fields": ["masked_dob" if f == "dob" else f for f in options["fields"]]})
+                for name, options in self.fieldsets]
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "ssn_display", "masked_dob"]
@@ -88,6 +88,14 @@ class EmployeeAdmin(CobraEventAdminMixin, PIIAdminMixin, ScopedAdmin):
     search_fields = ["first_name", "last_name", "employee_id", "=ssn_last4"]
     autocomplete_fields = ["company"]
     readonly_fields = ["cobra_eligibility"]
+    fieldsets = [
+        (None, {"fields": ["company", "employee_id", "first_name", "last_name", "ssn_display", "ssn_entry", "dob",
+                           "gender", "email"]}),
+        ("Address", {"fields": ["address1", "city", "state", "zip"]}),
+        ("Employment", {"fields": ["hire_date", "hours_per_week", "employment_status", "termination_date",
+                                   "termination_reason", "future_termination_date"]}),
+        ("COBRA", {"fields": ["medicare_entitlement_date", "cobra_eligibility"]}),
+    ]
     inlines = [DependentInline]
 
     @admin.display(description="COBRA eligibility date(s)")
@@ -120,6 +128,11 @@ class DependentAdmin(PIIAdminMixin, ScopedAdmin):
     list_select_related = ["employee"]
     search_fields = ["first_name", "last_name", "dependent_id", "employee__employee_id"]
     autocomplete_fields = ["employee"]
+    fieldsets = [
+        (None, {"fields": ["employee", "dependent_id", "relationship", "first_name", "last_name", "ssn_display",
+                           "ssn_entry", "dob", "gender"]}),
+        ("Own address (blank: the employee's)", {"fields": ["address1", "city", "state", "zip"]}),
+    ]
 
 
 @admin.register(Enrollment)
