@@ -30,6 +30,7 @@ class ObligationKind(TextChoices):
     VENDOR_ACK = "vendor_ack", "Vendor acknowledgement"
     CONFIRMATION = "confirmation", "Election not confirmed by the carrier or vendor"
     TERMINATION_NOTICE = "termination_notice", "Notice of early termination"
+    UNAVAILABILITY_NOTICE = "unavailability_notice", "Notice of unavailability (14 days)"
     CARRIER_SWITCH = "carrier_switch", "Answer to the new carrier's offer"
 
 
@@ -195,6 +196,20 @@ def _general_notices(user, company, as_of):
                     item.dependent, item.plan.name)
 
 
+def _unavailability_notices(user, company, as_of):
+    """A denied request for continuation (reports.ContinuationDenial) owes a notice within 14 days until one is
+    generated (29 CFR 2590.606-4(c); cobra-rules.md Deadlines)."""
+    from reports.models import ContinuationDenial, GeneratedNotice
+    queryset = (ContinuationDenial.objects.filter(~Exists(GeneratedNotice.objects.filter(denial=OuterRef("pk"))))
+                .select_related("employee__company", "dependent").order_by("id"))
+    if company is not None:
+        queryset = queryset.filter(employee__company=company)
+    for denial in _scoped(queryset, user, "employee__company"):
+        yield _make(ObligationKind.UNAVAILABILITY_NOTICE, OwedBy.ADMINISTRATOR,
+                    cobra_rules.unavailability_notice_due(denial.request_date), as_of, denial.employee, denial.dependent,
+                    f"Request of {denial.request_date:%m/%d/%Y} denied")
+
+
 def _items(user, company, **filters):
     from exchange.models import ExchangeItem, ItemAction
     queryset = ExchangeItem.objects.filter(action=ItemAction.ADD, **filters)
@@ -244,8 +259,8 @@ def _vendor_acks(user, company, as_of):
                          subject=f"{item.file.name if item.file else item.record_id}: {count} item(s) sent {sent_on:%m/%d/%Y}")
 
 
-SOURCES = [_general_notices, _employer_notices, _vendor_acks, _election_notices, _elections, _premiums_and_confirmations, _termination_notices,
-           _carrier_switches]
+SOURCES = [_general_notices, _employer_notices, _vendor_acks, _election_notices, _elections, _premiums_and_confirmations,
+           _termination_notices, _unavailability_notices, _carrier_switches]
 
 
 def obligation_list(*, user=None, company=None, as_of):

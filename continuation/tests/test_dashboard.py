@@ -226,3 +226,16 @@ def test_general_notice_until_generated_or_delivered(world):
                                             file="notices/x.pdf")
     notice.initial_rights_items.add(item)
     assert obligation_list(as_of=D(2026, 3, 3)) == []
+
+
+def test_notice_of_unavailability_until_generated(world):
+    """cobra-rules.md Deadlines: notice of unavailability 14 days after the request (2590.606-4(c))."""
+    from reports.models import ContinuationDenial, GeneratedNotice, NoticeKind
+    employee = EmployeeFactory(company=world.beta, employee_id="U1")
+    denial = ContinuationDenial.objects.create(employee=employee, request_date=D(2026, 11, 2), reason="Not covered")
+    rows = [o for o in obligation_list(as_of=D(2026, 11, 20)) if o.kind == ObligationKind.UNAVAILABILITY_NOTICE]
+    assert [(o.member_id, o.owed_by, o.due, o.overdue) for o in rows] == [("U1", OwedBy.ADMINISTRATOR, D(2026, 11, 16), True)]
+    GeneratedNotice.objects.create(kind=NoticeKind.UNAVAILABILITY, company=world.beta, employee=employee, denial=denial,
+                                   recipient_name="Pat", notice_date=D(2026, 11, 21), due_date=D(2026, 11, 16),
+                                   file="notices/u.pdf")
+    assert obligation_list(as_of=D(2026, 11, 22)) == []
