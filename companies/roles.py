@@ -16,7 +16,7 @@ ROLE_PERMISSIONS = {
         "enrollments.view_qualifyingevent", "enrollments.view_cobraeligibility", "enrollments.view_initialrightsitem",
         "enrollments.add_qualifyingevent", "enrollments.view_statecontinuationrule", "enrollments.view_ssn",
         "enrollments.view_censusimport", "enrollments.add_censusimport",
-        "exchange.view_*", "reports.*",
+        "exchange.view_*", "reports.*", "continuation.view_*",
     ],
     BROKER: [
         "companies.view_company", "companies.change_company", "companies.view_brokeragency",
@@ -24,11 +24,13 @@ ROLE_PERMISSIONS = {
         "enrollments.change_employee", "enrollments.add_dependent", "enrollments.change_dependent",
         "enrollments.add_enrollment", "enrollments.change_enrollment", "enrollments.add_qualifyingevent",
         "enrollments.add_censusimport",
-        "exchange.*", "reports.*", "!enrollments.view_ssn",
+        "exchange.*", "reports.*", "continuation.view_*", "continuation.change_election",
+        "continuation.change_carrierswitchoffer", "continuation.*_continuationsettings", "!enrollments.view_ssn",
     ],
     SUPPORT: [
         "companies.view_*", "enrollments.view_*", "enrollments.change_cobraeligibility",
-        "enrollments.add_qualifyingevent", "exchange.view_*", "reports.*", "!enrollments.view_ssn",
+        "enrollments.add_qualifyingevent", "exchange.view_*", "reports.*", "continuation.view_*",
+        "continuation.change_election", "continuation.change_carrierswitchoffer", "!enrollments.view_ssn",
     ],
 }
 

@@ -6,6 +6,11 @@ from django.utils import timezone
 from continuation import digests, services
 from continuation.models import DailyRun
 
+SCHEDULES = [
+    {"name": "continuation: daily lifecycle jobs and digests", "func": "continuation.tasks.daily_run",
+     "schedule_type": "D"},
+]
+
 
 def daily_run(as_of=None):
     """Deadline checks, automatic terminations, overdue flags and digests as of a day.
