@@ -7,28 +7,16 @@ list. R is the ratio of CPU times (best of 3 interleaved runs). Peak memory is t
 peak, the baseline's (its list included, since writing from a list needs the list), and the report's peak on a
 tenth of the rows, which shows memory does not grow with rows.
 """
-import os
 import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="bench-excel-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
-os.environ["DJANGO_SETTINGS_MODULE"] = "cobra_admin.settings"
-os.environ["MEDIA_ROOT"] = str(WORK / "media")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DJANGO_DEBUG", "0")
+from scratch import django_scratch  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+WORK = django_scratch("bench-excel-")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402

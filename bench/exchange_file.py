@@ -9,24 +9,14 @@ Last line: `exchange_file: ratio R (target 2.0), peak MB M`.
 """
 import argparse
 import os
-import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import date, datetime, timedelta, timezone as dt_timezone
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-SCRATCH = Path(tempfile.mkdtemp(prefix="bench-exchange-"))
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
-os.environ["MEDIA_ROOT"] = str(SCRATCH / "media")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cobra_admin.settings")
+from scratch import django_scratch  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+SCRATCH = django_scratch("bench-exchange-")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402

@@ -5,27 +5,16 @@ database times census_import against a baseline that writes the same rows with p
 in-memory lists (no reading, checking, history or COBRA services). Peak memory is traced on a dry run of the
 same import, so tracing does not slow the timed run.
 """
-import os
 import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="bench-census-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
-os.environ["DJANGO_SETTINGS_MODULE"] = "cobra_admin.settings"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DJANGO_DEBUG", "0")  # production settings: no per-query debug logging
+from scratch import django_scratch  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+WORK = django_scratch("bench-census-")
 
 import openpyxl  # noqa: E402
 from django.core.management import call_command  # noqa: E402

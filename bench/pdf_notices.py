@@ -7,28 +7,16 @@ template, one WeasyPrint pass per document, storing each PDF and its GeneratedNo
 pre-rendered HTML documents (same FontConfiguration). R is the ratio of CPU times; peak MB is the process's peak
 resident memory.
 """
-import os
 import resource
 import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
-os.environ["DJANGO_SETTINGS_MODULE"] = "cobra_admin.settings"
-os.environ["MEDIA_ROOT"] = str(WORK / "media")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DJANGO_DEBUG", "0")
+from scratch import django_scratch  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+WORK = django_scratch("bench-pdf-")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
