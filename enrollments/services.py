@@ -233,7 +233,6 @@ def _previously_covered(enrollment):
     return {member.member_key for member, _ in _members(previous)}
 
 
-@transaction.atomic
 def initial_rights_record(*, enrollment, covered_before=frozenset(), today):
     """Create the Initial Rights items an enrollment save owes (seed 001 windows and life events).
 
@@ -241,25 +240,32 @@ def initial_rights_record(*, enrollment, covered_before=frozenset(), today):
     Idempotent: a member who already has an item for this enrollment gets no second one.
     """
     plan = enrollment.plan
+
+    def owed(member, *, is_new_coverage):
+        return rules.triggers_initial_rights(
+            source=EnrollmentSource(enrollment.source), life_event_reason=enrollment.life_event_reason or None,
+            is_new_coverage=is_new_coverage, relationship=member.relationship, plan_type=PlanType(plan.plan_type))
+
+    # Most saves (imports, corrections, renewals of non-qualified plans) owe nothing even for new coverage:
+    # decide that before touching the database.
+    candidates = [(member, person) for member, person in _members(enrollment) if owed(member, is_new_coverage=True)]
+    if not candidates:
+        return []
     already = set(covered_before) | _previously_covered(enrollment)
     existing = {(item.dependent_id or None) for item in enrollment.initial_rights_items.all()}
     rows = []
-    for member, person in _members(enrollment):
+    for member, person in candidates:
         dependent_id = None if member.relationship == Relationship.EMPLOYEE else person.pk
-        if dependent_id in existing:
-            continue
-        if not rules.triggers_initial_rights(
-                source=EnrollmentSource(enrollment.source), life_event_reason=enrollment.life_event_reason or None,
-                is_new_coverage=member.member_key not in already, relationship=member.relationship,
-                plan_type=PlanType(plan.plan_type)):
+        if dependent_id in existing or not owed(member, is_new_coverage=member.member_key not in already):
             continue
         rows.append(InitialRightsItem(
             enrollment=enrollment, employee=enrollment.employee, dependent=None if dependent_id is None else person,
             plan=plan, coverage_start=enrollment.effective_date,
             notice_due=rules.initial_rights_deadline(enrollment.effective_date), created_on=today))
     if rows:
-        bulk_create_with_history(rows, InitialRightsItem)
-        created = list(InitialRightsItem.objects.filter(enrollment=enrollment, created_on=today)
-                       .select_related("plan", "employee", "dependent"))
-        cobra_records_changed.send(sender=InitialRightsItem, records=created, action="add")
+        with transaction.atomic():
+            bulk_create_with_history(rows, InitialRightsItem)
+            created = list(InitialRightsItem.objects.filter(enrollment=enrollment, created_on=today)
+                           .select_related("plan", "employee", "dependent"))
+            cobra_records_changed.send(sender=InitialRightsItem, records=created, action="add")
     return rows
