@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, TextChoices
+from django.db.models import Exists, F, OuterRef, TextChoices
 from django.utils import timezone
 
 from companies.scoping import scope_queryset
@@ -86,7 +86,7 @@ def _make(kind, owed_by, due, as_of, employee, dependent, subject, law=""):
 def _eligibilities(user, company, **filters):
     queryset = (CobraEligibility.objects.filter(**filters)
                 .select_related("employee__company", "dependent", "plan", "event")
-                .order_by("event_id", "dependent_id", "plan__code"))
+                .order_by("event_id", F("dependent_id").asc(nulls_first=True), "plan__code"))
     if company is not None:
         queryset = queryset.filter(employee__company=company)
     return _scoped(queryset, user, "employee__company")
@@ -124,7 +124,7 @@ def _elections(user, company, as_of):
 
 
 def _covered(user, company):
-    queryset = selectors.covered_elections().order_by("eligibility__employee_id", "eligibility__dependent_id", "plan__code")
+    queryset = selectors.covered_elections().order_by("eligibility__employee_id", F("eligibility__dependent_id").asc(nulls_first=True), "plan__code")
     if company is not None:
         queryset = queryset.filter(eligibility__employee__company=company)
     return _scoped(queryset, user, "eligibility__employee__company")

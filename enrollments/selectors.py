@@ -1,5 +1,5 @@
 """Reads: plain queries the admin, commands, jobs and reports share."""
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from enrollments.cobra import rules
 from enrollments.cobra.codes import PlanType
@@ -49,7 +49,7 @@ def employee_eligibilities(*, employee):
     return list(
         CobraEligibility.objects.filter(employee=employee).exclude(status=EligibilityStatus.REVERSED)
         .select_related("plan", "employee", "dependent", "event")
-        .order_by("-eligibility_date", "dependent_id", "plan__code")
+        .order_by("-eligibility_date", F("dependent_id").asc(nulls_first=True), "plan__code")
     )
 
 

@@ -1,7 +1,7 @@
 """Reads for reports and notices: streamed report rows, and the records that owe a notice on a date."""
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 
 from companies.scoping import companies_for, scope_queryset
 from enrollments.models import CobraEligibility, EligibilityStatus, InitialRightsItem
@@ -33,12 +33,12 @@ def report_queryset(*, kind, company, date_from, date_to):
     if ReportKind(kind) == ReportKind.INITIAL_RIGHTS:
         return (InitialRightsItem.objects
                 .filter(employee__company=company, coverage_start__gte=date_from, coverage_start__lte=date_to)
-                .order_by("coverage_start", "employee__last_name", "employee__employee_id", "dependent__dependent_id",
+                .order_by("coverage_start", "employee__last_name", "employee__employee_id", F("dependent__dependent_id").asc(nulls_first=True),
                           "plan__code", "id"))
     return (CobraEligibility.objects
             .filter(employee__company=company, eligibility_date__gte=date_from, eligibility_date__lte=date_to)
             .exclude(status=EligibilityStatus.REVERSED)
-            .order_by("eligibility_date", "employee__last_name", "employee__employee_id", "dependent__dependent_id",
+            .order_by("eligibility_date", "employee__last_name", "employee__employee_id", F("dependent__dependent_id").asc(nulls_first=True),
                       "plan__code", "id"))
 
 
@@ -70,7 +70,7 @@ def general_items_due(*, company, as_of):
             .filter(employee__company=company, coverage_start__lte=as_of)
             .exclude(Exists(GeneratedNotice.initial_rights_items.through.objects.filter(initialrightsitem_id=OuterRef("pk"))))
             .select_related("employee__company", "dependent", "plan", "enrollment")
-            .order_by("employee__last_name", "employee__employee_id", "dependent__dependent_id", "plan__code"))
+            .order_by("employee__last_name", "employee__employee_id", F("dependent__dependent_id").asc(nulls_first=True), "plan__code"))
 
 
 def election_eligibilities_due(*, company, as_of, state):
@@ -81,7 +81,7 @@ def election_eligibilities_due(*, company, as_of, state):
                 .exclude(_noticed(ELECTION_KINDS)))
     queryset = queryset.exclude(continuation_law__in=NOT_A_STATE) if state else queryset.filter(continuation_law="federal")
     return (queryset.select_related("employee__company", "dependent", "plan", "event", "enrollment")
-            .order_by("event__event_date", "event_id", "dependent__dependent_id", "plan__code"))
+            .order_by("event__event_date", "event_id", F("dependent__dependent_id").asc(nulls_first=True), "plan__code"))
 
 
 def early_terminations_due(*, company):
@@ -93,7 +93,7 @@ def early_terminations_due(*, company):
                     election__end_reason__in=list(EARLY_END_REASONS), election__ended_on__isnull=False)
             .exclude(_noticed([NoticeKind.EARLY_TERMINATION]))
             .select_related("employee__company", "dependent", "plan", "event", "election")
-            .order_by("event_id", "dependent__dependent_id", "plan__code"))
+            .order_by("event_id", F("dependent__dependent_id").asc(nulls_first=True), "plan__code"))
 
 
 def denials_due(*, company, as_of):
