@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from companies.models import BrokerAgency, Company
+from companies.models import BrokerAgency, Company, EmployeeCount
 from companies.scoping import ScopedAdmin
 
 
@@ -18,8 +18,15 @@ class BrokerAgencyAdmin(ScopedAdmin):
         return qs.filter(users=user)
 
 
+class EmployeeCountInline(admin.TabularInline):
+    model = EmployeeCount
+    extra = 0
+    verbose_name_plural = "employee counts by calendar year (decide federal COBRA vs state law for the next plan year)"
+
+
 @admin.register(Company)
 class CompanyAdmin(ScopedAdmin):
+    inlines = [EmployeeCountInline]
     company_path = ""
     list_display = ["name", "code", "state", "plan_situs_state", "prior_year_employee_count", "broker_agency"]
     list_filter = [("broker_agency", admin.RelatedOnlyFieldListFilter), "plan_situs_state"]

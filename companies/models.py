@@ -59,3 +59,26 @@ class Company(models.Model):
     @property
     def situs_state(self):
         return self.plan_situs_state or self.state
+
+    def employee_count_for(self, year):
+        """Employees on a typical business day of calendar `year` (seed 003): that year's EmployeeCount row,
+        else `prior_year_employee_count`, the figure for the latest year."""
+        row = next((c for c in self.employee_counts.all() if c.year == year), None)
+        return row.employee_count if row else self.prior_year_employee_count
+
+
+class EmployeeCount(models.Model):
+    """A company's employee count for one calendar year: it decides federal COBRA vs state continuation for
+    events in the plan year that follows (seed 003: "20 or more employees ... in the previous calendar year")."""
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="employee_counts")
+    year = models.PositiveSmallIntegerField()
+    employee_count = models.DecimalField(max_digits=8, decimal_places=2,
+                                         help_text="Full-time plus part-timers as fractions, on a typical business day.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["company", "-year"]
+        constraints = [models.UniqueConstraint(fields=["company", "year"], name="one_employee_count_per_year")]
+
+    def __str__(self):
+        return f"{self.company.code} {self.year}: {self.employee_count}"

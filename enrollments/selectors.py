@@ -57,10 +57,15 @@ def state_rules():
     return {row.state: row.as_rule() for row in StateContinuationRule.objects.all()}
 
 
-def company_continuation(*, company):
-    """Federal COBRA, a state's law, 'none' or 'unknown' for this company (seed 003, 004)."""
+def company_continuation(*, company, on=None):
+    """Federal COBRA, a state's law, 'none' or 'unknown' for this company (seed 003, 004).
+
+    `on` (an event date) applies the employer-size test of that year: the count of the calendar year before.
+    Without it, the company's latest count decides.
+    """
+    count = company.prior_year_employee_count if on is None else company.employee_count_for(on.year - 1)
     return rules.continuation_law(
-        prior_year_employee_count=company.prior_year_employee_count,
+        prior_year_employee_count=count,
         situs_state=company.situs_state,
         state_rules=state_rules(),
         self_funded=company.self_funded,

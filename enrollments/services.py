@@ -66,7 +66,7 @@ def qualifying_event_plan(*, employee, event_type, event_date, source, enrollmen
             "Life events cannot be backdated more than 30 days: use the enrollment editor path.")
     if not enrollments:
         errors.setdefault("products", []).append("Choose at least one COBRA-qualified product.")
-    continuation = continuation or selectors.company_continuation(company=employee.company)
+    continuation = continuation or selectors.company_continuation(company=employee.company, on=event_date)
     chosen = {f"dependent:{d.pk}" for d in dependents} if dependents is not None else None
     result = EventPlan(event_type=event_type, event_date=event_date, continuation=continuation, today=today)
     for enrollment in enrollments:

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from enrollments import services
+from enrollments import selectors, services
 from enrollments.cobra.codes import CoverageEnds, EventSource, QualifyingEventType, Relationship
 from enrollments.models import CobraEligibility, EligibilityStatus, EmploymentStatus, QualifyingEvent
 from enrollments.services import CobraEventError
@@ -186,3 +186,20 @@ def test_event_plan_shows_the_election_deadline_it_will_record(family, today):
     assert {row[3] for row in plan.coverage_rows} == {date(2026, 11, 14)}
     event = _mark(family, QualifyingEventType.TERMINATION, enrollments=[enrollment], today=today)
     assert {row.election_due for row in event.eligibilities.all()} == {plan.deadlines(date(2026, 11, 14)).election_due}
+
+
+def test_employer_size_test_uses_the_count_of_the_year_before_the_event(world, today):
+    """Seed 003: 20+ employees in the previous calendar year -> federal COBRA; fewer -> the situs state's law.
+
+    Beta's latest count is 120 (federal), but it had 12 employees in 2025, so a 2026 event falls under NY's law.
+    """
+    from companies.models import EmployeeCount
+
+    EmployeeCount.objects.create(company=world.beta, year=2025, employee_count=12)
+    small_year = make_family(world.beta, first_name="Al")
+    event = services.employee_terminate(employee=small_year.employee, termination_date=date(2026, 11, 13),
+                                        reason="involuntary", by=world.broker_b, today=today)
+    assert set(event.eligibilities.values_list("continuation_law", flat=True)) == {"NY"}
+    EmployeeCount.objects.create(company=world.beta, year=2024, employee_count=40)
+    assert selectors.company_continuation(company=world.beta, on=date(2025, 6, 1)).law == "federal"
+    assert selectors.company_continuation(company=world.beta).law == "federal"
