@@ -23,6 +23,19 @@ ITEM_RELATED = [
 ]
 
 
+class SsnUnreadable(Exception):
+    """A stored SSN did not decrypt to 9 digits (wrong SECRET_KEY / SALT_KEY): the file must not go out."""
+
+
+def ssn_plain(token, *, member_id):
+    """Decrypt one stored SSN. The field library hands back the ciphertext when decryption fails; a vendor file
+    must never carry that, so anything but 9 digits stops the build (the items stay unsent)."""
+    ssn = _SSN_FIELD.to_python(token) or ""
+    if ssn and not (len(ssn) == 9 and ssn.isdigit()):
+        raise SsnUnreadable(f"The SSN of member {member_id} cannot be decrypted: check SECRET_KEY and SALT_KEY.")
+    return ssn
+
+
 def _iso(day):
     return day.isoformat() if day else ""
 
@@ -86,13 +99,14 @@ def _row(values, kind, company, company_law):
         person.update({name: values[f"employee_{name}"] for name in ADDRESS_FIELDS})
     token = values["dependent_ssn_token"] if is_dependent else values["employee_ssn_token"]
     qe = kind == "QE"
+    member_id = f"{values['employee_id']}-{values['dependent_id']}" if is_dependent else values["employee_id"]
     return {
         "record_type": kind, "record_id": values["record_id"], "action": values["action"],
         "company_code": company.code, "company_name": company.name, "ein": company.ein,
         "employee_id": values["employee_id"],
-        "member_id": f"{values['employee_id']}-{values['dependent_id']}" if is_dependent else values["employee_id"],
+        "member_id": member_id,
         "relationship": values["dependent_relationship"] if is_dependent else Relationship.EMPLOYEE.value,
-        **person, "ssn": _SSN_FIELD.to_python(token) or "", "dob": _iso(person["dob"]),
+        **person, "ssn": ssn_plain(token, member_id=member_id), "dob": _iso(person["dob"]),
         "plan_code": values["plan_code"], "plan_name": values["plan_name"], "plan_type": values["plan_type"],
         "carrier": values["carrier"], "coverage_tier": values["coverage_tier"],
         "coverage_start": _iso(values["coverage_start"]),

@@ -2,9 +2,11 @@
 import csv
 from datetime import date
 
+import pytest
+
 from exchange import services
 from exchange.delivery import drop_folder
-from exchange.rows import COLUMNS
+from exchange.rows import COLUMNS, SsnUnreadable, ssn_plain
 from exchange.tests import helpers
 
 SPEC_COLUMNS = (
@@ -62,3 +64,10 @@ def test_streamed_rows_carry_the_same_demographics_as_the_models(world, alpha_ac
         expected = rows.demographics(rows.beneficiary(record))
         assert {k: row[k] for k in expected} == expected
     assert sorted(r["address1"] for r in streamed) == ["10 Elm St", "10 Elm St", "5 Own Rd"]
+
+
+def test_an_ssn_that_does_not_decrypt_stops_the_file_instead_of_sending_ciphertext():
+    """django-fernet-encrypted-fields returns the ciphertext when the key is wrong; that must never reach a vendor."""
+    assert ssn_plain(None, member_id="E1") == ""
+    with pytest.raises(SsnUnreadable, match="member E1-D2"):
+        ssn_plain("gAAAAABnot-a-valid-token", member_id="E1-D2")
