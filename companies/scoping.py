@@ -66,3 +66,16 @@ class ScopedAdmin(SimpleHistoryAdmin):
         if not self.get_queryset(request).filter(pk=object_id).exists():
             raise Http404("No such record.")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyAdminMixin:
+    """For records only services write (outbox rows, lifecycle records, imports): view, never add, edit or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from companies.scoping import ScopedAdmin, companies_for
+from companies.scoping import ReadOnlyAdminMixin, ScopedAdmin, companies_for
 from continuation import services
 from continuation.models import CarrierSwitchOffer, ContinuationSettings, DailyRun, Digest, Election, OfferAnswer, Payment
 from continuation.obligations import OwedBy, obligation_list
@@ -16,21 +16,8 @@ from continuation.selectors import participant_list
 PAGE_SIZE = 200
 
 
-class ReadOnlyMixin:
-    """Lifecycle records change only through the services (commands, actions, the daily job)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Election)
-class ElectionAdmin(ReadOnlyMixin, ScopedAdmin):
+class ElectionAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     company_path = "eligibility__employee__company"
     change_list_template = "admin/continuation/election/change_list.html"
     list_display = ["__str__", "company", "choice", "sent_on", "status", "monthly_premium", "paid_through",
@@ -129,7 +116,7 @@ class ElectionAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, ScopedAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     company_path = "employee__company"
     list_display = ["__str__", "employee", "dependent", "amount", "sent_on", "period_start", "periods", "paid_through",
                     "status", "recorded_on"]
@@ -139,7 +126,7 @@ class PaymentAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(CarrierSwitchOffer)
-class CarrierSwitchOfferAdmin(ReadOnlyMixin, ScopedAdmin):
+class CarrierSwitchOfferAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """The renewal's view of who still has to answer the new carrier's offer."""
     company_path = "election__eligibility__employee__company"
     list_display = ["__str__", "new_plan", "offered_on", "answer_due", "answer", "answered_on"]
@@ -164,13 +151,13 @@ class CarrierSwitchOfferAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(Digest)
-class DigestAdmin(ReadOnlyMixin, ScopedAdmin):
+class DigestAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     list_display = ["__str__", "as_of", "open_count", "overdue_count", "sent_at"]
     list_select_related = ["company"]
 
 
 @admin.register(DailyRun)
-class DailyRunAdmin(ReadOnlyMixin, ScopedAdmin):
+class DailyRunAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     company_path = None
     list_display = ["as_of", "started_at", "finished_at", "summary"]
 

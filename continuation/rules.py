@@ -12,7 +12,9 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import TextChoices
 
 from enrollments.cobra.codes import QualifyingEventType, Relationship
-from enrollments.cobra.rules import DISABILITY_MONTHS, EXTENDED_MONTHS, FEDERAL_MONTHS, grace_end
+from enrollments.cobra.rules import (
+    DISABILITY_MONTHS, EXTENDED_MONTHS, FEDERAL_MONTHS, SECOND_QUALIFYING_EVENTS, grace_end,
+)
 
 EXTENSION_NOTICE_DAYS = 60
 DISABILITY_ONSET_DAYS = 60
@@ -26,8 +28,7 @@ CARRIER_SWITCH_ANSWER_DAYS = 30
 # cobra-rules.md state table: only IL's cap is "100% + admin fee"; federal COBRA's 2% already is the fee.
 ADMIN_FEE_STATES = frozenset({"IL"})
 
-SECOND_EVENTS = frozenset({QualifyingEventType.DEATH, QualifyingEventType.DIVORCE, QualifyingEventType.MEDICARE,
-                           QualifyingEventType.DEPENDENT_AGE_OFF})
+SECOND_EVENTS = SECOND_QUALIFYING_EVENTS
 
 
 class ElectionChoice(TextChoices):

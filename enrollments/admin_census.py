@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from companies.scoping import ScopedAdmin
+from companies.scoping import ReadOnlyAdminMixin, ScopedAdmin
 from enrollments.census import census_import
 from enrollments.models import CensusImport
 
@@ -29,7 +29,8 @@ class CensusUploadForm(forms.Form):
 
 
 @admin.register(CensusImport)
-class CensusImportAdmin(ScopedAdmin):
+class CensusImportAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    """Past imports, read-only: imports are made by the upload screen."""
     company_path = "companies"
     list_display = ["file_name", "uploaded_at", "uploaded_by", "status", "counts", "error_count"]
     list_filter = ["status"]
@@ -48,15 +49,6 @@ class CensusImportAdmin(ScopedAdmin):
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) or can_import(request.user)
-
-    def has_add_permission(self, request):
-        return False  # imports are made by the upload screen
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="rows created / updated / unchanged")
     def counts(self, obj):

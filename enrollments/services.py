@@ -124,7 +124,7 @@ def qualifying_event_mark(*, employee, event_type, event_date, source, reason=""
             enrollment=enrollment, plan=enrollment.plan, coverage_end=coverage_end, eligibility_date=start,
             max_months=months, max_end=max_end, continuation_law=plan.continuation.law,
             election_due=deadlines.election_due, status=EligibilityStatus.ELIGIBLE))
-    created = bulk_create_with_history(rows, CobraEligibility, default_user=by)
+    bulk_create_with_history(rows, CobraEligibility, default_user=by)
     created = list(CobraEligibility.objects.filter(event=event).select_related("plan", "employee", "dependent"))
     cobra_records_changed.send(sender=CobraEligibility, records=created, action="add")
     return event
@@ -132,7 +132,7 @@ def qualifying_event_mark(*, employee, event_type, event_date, source, reason=""
 
 def termination_event_type(*, reason, source=EventSource.TERMINATION_TOOL):
     """The qualifying event a termination reason triggers, or None (gross misconduct: seed 001)."""
-    return rules.qualifying_event_for(source=EventSource(source), reason=reason or "voluntary")
+    return rules.qualifying_event_for(source=EventSource(source), reason=reason)
 
 
 @transaction.atomic
@@ -144,7 +144,7 @@ def employee_terminate(*, employee, termination_date, reason, by=None, today, so
     Returns the QualifyingEvent, or None when the reason does not trigger COBRA (gross misconduct), when no
     COBRA-qualified plan was in force on the date, or when `mark` is False: "Terminate & Continue to COBRA" marks through the wizard instead (seed 002).
     """
-    reason = reason or "voluntary"
+    reason = rules.termination_reason_entered(reason)
     if termination_date > today:
         employee.future_termination_date = termination_date
     else:

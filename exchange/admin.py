@@ -9,22 +9,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from companies.scoping import ScopedAdmin
+from companies.scoping import ReadOnlyAdminMixin, ScopedAdmin
 from exchange import acks, selectors, services, wizard
 from exchange.models import Connection, ExchangeFile, ExchangeItem, PlanExclusion, StatusChange, Vendor
-
-
-class ReadOnlyMixin:
-    """Outbox rows and files are written by the exchange services only."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class NoHistoryMixin:
@@ -54,7 +41,7 @@ class VendorAdmin(ScopedAdmin):
         return f"SFTP {obj.sftp_host}" if obj.uses_sftp else "Drop folder"
 
 
-class StatusChangeInline(ReadOnlyMixin, admin.TabularInline):
+class StatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = StatusChange
     fields = ["at", "from_status", "to_status", "by", "note"]
     readonly_fields = fields
@@ -75,7 +62,7 @@ class PlanExclusionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("plan", "decided_by")
 
 
-class FileInline(ReadOnlyMixin, admin.TabularInline):
+class FileInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ExchangeFile
     fields = ["name", "kind", "status", "item_count", "attempts", "last_error", "delivered_at"]
     readonly_fields = fields
@@ -210,7 +197,7 @@ class ConnectionAdmin(ScopedAdmin):
 
 
 @admin.register(ExchangeItem)
-class ExchangeItemAdmin(ReadOnlyMixin, NoHistoryMixin, ScopedAdmin):
+class ExchangeItemAdmin(ReadOnlyAdminMixin, NoHistoryMixin, ScopedAdmin):
     company_path = "connection__company"
     list_display = ["record_id", "kind", "action", "connection", "status", "due_on", "file_link", "sent_at", "message"]
     list_filter = ["status", "kind", "action", "connection__vendor"]
@@ -229,7 +216,7 @@ class ExchangeItemAdmin(ReadOnlyMixin, NoHistoryMixin, ScopedAdmin):
 
 
 @admin.register(ExchangeFile)
-class ExchangeFileAdmin(ReadOnlyMixin, NoHistoryMixin, ScopedAdmin):
+class ExchangeFileAdmin(ReadOnlyAdminMixin, NoHistoryMixin, ScopedAdmin):
     company_path = "connection__company"
     list_display = ["name", "connection", "kind", "status", "item_count", "attempts", "next_attempt_at", "delivered_at"]
     list_filter = ["status", "kind", "connection__vendor"]

@@ -92,6 +92,11 @@ REASON_EVENTS = {
 LIFE_EVENT_BACKDATE_DAYS = 30
 
 
+def termination_reason_entered(reason):
+    """A blank termination reason is entered as voluntary termination (seed 001, Imports note)."""
+    return TerminationReason(reason or TerminationReason.VOLUNTARY)
+
+
 def qualifying_event_for(*, source, reason):
     """The qualifying event a coverage loss entered through `source` with `reason` triggers, or None
     (seed 001 "Events that trigger COBRA on the Qualifying Event file").
@@ -107,7 +112,7 @@ def qualifying_event_for(*, source, reason):
     if source == EventSource.SYSTEM_DROP:
         return QE.DEPENDENT_AGE_OFF
     if source in (EventSource.TERMINATION_TOOL, EventSource.IMPORT):
-        reason = TerminationReason(reason or TerminationReason.VOLUNTARY)
+        reason = termination_reason_entered(reason)
     return REASON_EVENTS[source].get(reason)
 
 
@@ -180,6 +185,9 @@ EXTENDED_MONTHS = 36
 EIGHTEEN_MONTH_EVENTS = frozenset({
     QE.TERMINATION, QE.REDUCTION_OF_HOURS, QE.MILITARY_LEAVE, QE.LOSS_OF_ELIGIBILITY, QE.OTHER,
 })
+# The events that can extend an 18-month period to 36 as a second qualifying event (ERISA §602(2)(A)(ii)):
+# the 36-month events.
+SECOND_QUALIFYING_EVENTS = frozenset(QE) - EIGHTEEN_MONTH_EVENTS
 
 
 @dataclass(frozen=True)
