@@ -13,6 +13,15 @@ from enrollments.cobra.codes import (
 )
 
 VENDOR_REQUIRED_FIELDS = ("SSN", "date of birth", "gender", "address")
+ADDRESS_FIELDS = ("address1", "city", "state", "zip")
+
+
+def member_address(own, employee):
+    """A member's mailing address: their own when complete, else the employee's (exchange-file.md).
+
+    Both arguments map ADDRESS_FIELDS to values; the file builders call this on streamed values too.
+    """
+    return own if all(own[name] for name in ADDRESS_FIELDS) else employee
 
 
 class Gender(models.TextChoices):
@@ -98,7 +107,7 @@ class Person(models.Model):
         return dob_mask(self.dob)
 
     def mailing_address(self):
-        return {"address1": self.address1, "city": self.city, "state": self.state, "zip": self.zip}
+        return {name: getattr(self, name) for name in ADDRESS_FIELDS}
 
     def has_address(self):
         address = self.mailing_address()
@@ -171,8 +180,7 @@ class Dependent(Person):
 
     def mailing_address(self):
         """The dependent's own address, else the employee's (exchange-file.md)."""
-        own = super().mailing_address()
-        return own if all(own.values()) else self.employee.mailing_address()
+        return member_address(super().mailing_address(), self.employee.mailing_address())
 
 
 class Enrollment(models.Model):

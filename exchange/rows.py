@@ -5,7 +5,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from enrollments.cobra.codes import Relationship
-from enrollments.models import Employee
+from enrollments.models import ADDRESS_FIELDS, Employee, member_address
 
 COLUMNS = [
     "record_type", "record_id", "action", "company_code", "company_name", "ein", "employee_id", "member_id",
@@ -61,7 +61,6 @@ def fingerprint(person):
 
 
 PERSON_FIELDS = ["first_name", "last_name", "dob", "gender", "address1", "city", "state", "zip"]
-ADDRESS_FIELDS = ["address1", "city", "state", "zip"]
 
 
 def _lookups(kind):
@@ -94,9 +93,8 @@ def _row(values, kind, company, company_law):
     is_dependent = values["dependent_id"] is not None
     who = "dependent" if is_dependent else "employee"
     person = {name: values[f"{who}_{name}"] for name in PERSON_FIELDS}
-    if is_dependent and not all(person[name] for name in ADDRESS_FIELDS):
-        # Dependent.mailing_address(): the dependent's own address only when it is complete.
-        person.update({name: values[f"employee_{name}"] for name in ADDRESS_FIELDS})
+    if is_dependent:
+        person.update(member_address(person, {name: values[f"employee_{name}"] for name in ADDRESS_FIELDS}))
     token = values["dependent_ssn_token"] if is_dependent else values["employee_ssn_token"]
     qe = kind == "QE"
     member_id = f"{values['employee_id']}-{values['dependent_id']}" if is_dependent else values["employee_id"]
