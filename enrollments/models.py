@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from encrypted_fields.fields import EncryptedCharField
 from localflavor.us.models import USStateField
 from simple_history.models import HistoricalRecords
 
+from companies.fields import EncryptedCharField
 from companies.models import Company
 from companies.pii import dob_mask, ssn_hash, ssn_mask
 from enrollments.cobra.codes import (

@@ -4,8 +4,9 @@ import hashlib
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
+from companies import fields
 from enrollments.cobra.codes import Relationship
-from enrollments.models import ADDRESS_FIELDS, Employee, member_address
+from enrollments.models import ADDRESS_FIELDS, member_address
 
 COLUMNS = [
     "record_type", "record_id", "action", "company_code", "company_name", "ein", "employee_id", "member_id",
@@ -14,8 +15,6 @@ COLUMNS = [
     "qualifying_event", "qualifying_event_date", "cobra_eligibility_date", "max_coverage_months", "max_coverage_end",
     "continuation_law",
 ]
-
-_SSN_FIELD = Employee._meta.get_field("ssn")
 
 ITEM_RELATED = [
     "eligibility__employee", "eligibility__dependent", "eligibility__plan", "eligibility__enrollment", "eligibility__event",
@@ -28,10 +27,15 @@ class SsnUnreadable(Exception):
 
 
 def ssn_plain(token, *, member_id):
-    """Decrypt one stored SSN. The field library hands back the ciphertext when decryption fails; a vendor file
-    must never carry that, so anything but 9 digits stops the build (the items stay unsent)."""
-    ssn = _SSN_FIELD.to_python(token) or ""
-    if ssn and not (len(ssn) == 9 and ssn.isdigit()):
+    """Decrypt one stored SSN. Anything but 9 digits stops the build (the items stay unsent): a vendor file must
+    never carry ciphertext or a damaged value."""
+    if not token:
+        return ""
+    try:
+        ssn = fields.decrypt(token)
+    except fields.Undecryptable:
+        ssn = None
+    if not (ssn and len(ssn) == 9 and ssn.isdigit()):
         raise SsnUnreadable(f"The SSN of member {member_id} cannot be decrypted: check SECRET_KEY and SALT_KEY.")
     return ssn
 
