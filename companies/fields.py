@@ -12,7 +12,6 @@ the ciphertext, which a save would then have hashed and stored as if it were the
 """
 import base64
 import os
-from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
 
 PREFIX = "g1:"
@@ -42,19 +42,33 @@ def _derive(secret, salt, label):
     return kdf.derive(secret.encode())
 
 
-@lru_cache(maxsize=8)
-def _ciphers(pairs):
-    return [AESGCM(_derive(secret, salt, b"cobra-admin aes-gcm:")) for secret, salt in pairs]
+_keys = {}  # derived once per process (PBKDF2 is slow on purpose); cleared when a test overrides the settings
 
 
-@lru_cache(maxsize=8)
-def _legacy(pairs):
+def _ciphers():
+    if "gcm" not in _keys:
+        _keys["gcm"] = [AESGCM(_derive(secret, salt, b"cobra-admin aes-gcm:")) for secret, salt in _key_pairs()]
+    return _keys["gcm"]
+
+
+def _legacy():
     """The old field's keys: PBKDF2 of the secret with the bare salt, as a Fernet key."""
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(_derive(secret, salt, b""))) for secret, salt in pairs])
+    if "fernet" not in _keys:
+        _keys["fernet"] = MultiFernet([Fernet(base64.urlsafe_b64encode(_derive(secret, salt, b"")))
+                                       for secret, salt in _key_pairs()])
+    return _keys["fernet"]
+
+
+def _settings_changed(setting, **kwargs):
+    if setting in ("SECRET_KEY", "SECRET_KEY_FALLBACKS", "SALT_KEY"):
+        _keys.clear()
+
+
+setting_changed.connect(_settings_changed)
 
 
 def encrypt(plain):
-    cipher = _ciphers(_key_pairs())[0]
+    cipher = _ciphers()[0]
     nonce = os.urandom(_NONCE)
     return PREFIX + base64.urlsafe_b64encode(nonce + cipher.encrypt(nonce, plain.encode(), None)).decode()
 
@@ -67,14 +81,14 @@ def decrypt(token):
         except ValueError:
             raise Undecryptable("A stored encrypted value is damaged.") from None
         nonce, body = raw[:_NONCE], raw[_NONCE:]
-        for cipher in _ciphers(_key_pairs()):
+        for cipher in _ciphers():
             try:
                 return cipher.decrypt(nonce, body, None).decode()
             except InvalidTag:
                 continue
         raise Undecryptable("A stored encrypted value does not decrypt: check SECRET_KEY and SALT_KEY.")
     try:
-        return _legacy(_key_pairs()).decrypt(token.encode()).decode()
+        return _legacy().decrypt(token.encode()).decode()
     except (InvalidToken, UnicodeEncodeError):
         raise Undecryptable("A stored encrypted value does not decrypt: check SECRET_KEY and SALT_KEY.") from None
 

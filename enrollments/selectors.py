@@ -1,9 +1,39 @@
 """Reads: plain queries the admin, commands, jobs and reports share."""
-from django.db.models import F, Prefetch
+from django.db.models import Case, CharField, F, Prefetch, Q, Value, When
 
 from enrollments.cobra import rules
-from enrollments.cobra.codes import PlanType
-from enrollments.models import CobraEligibility, Dependent, EligibilityStatus, Enrollment, StateContinuationRule
+from enrollments.cobra.codes import PlanType, Relationship
+from enrollments.models import (
+    ADDRESS_FIELDS,
+    CobraEligibility,
+    Dependent,
+    EligibilityStatus,
+    Enrollment,
+    StateContinuationRule,
+)
+
+
+def _is_employee(via):
+    return Q(**{f"{via}dependent__isnull": True})
+
+
+def beneficiary_value(field, *, via=""):
+    """SQL for the beneficiary's own value on an eligibility or initial-rights record reached through `via`
+    (e.g. "eligibility__"): the dependent's on a dependent's record, else the employee's. One CASE, no extra query."""
+    return Case(When(_is_employee(via), then=F(f"{via}employee__{field}")), default=F(f"{via}dependent__{field}"))
+
+
+def beneficiary_address(field, *, via=""):
+    """`models.member_address` in SQL: the dependent's address when complete, else the employee's."""
+    own = Q()
+    for name in ADDRESS_FIELDS:
+        own &= ~Q(**{f"{via}dependent__{name}": ""})
+    return Case(When(_is_employee(via) | ~own, then=F(f"{via}employee__{field}")), default=F(f"{via}dependent__{field}"))
+
+
+def beneficiary_relationship(*, via=""):
+    return Case(When(_is_employee(via), then=Value(Relationship.EMPLOYEE.value)), default=F(f"{via}dependent__relationship"),
+                output_field=CharField())
 
 
 def enrollment_fact(enrollment):

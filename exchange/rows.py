@@ -1,12 +1,13 @@
 """One item list, one row shape: what the CSV and the 834 builders both write (exchange-file.md)."""
 import hashlib
 
-from django.db.models import TextField
-from django.db.models.functions import Cast
+from django.db.models import Case, CharField, F, Func, Q, TextField, Value, When
+from django.db.models.functions import Cast, Concat
 
 from companies import fields
+from enrollments import selectors as enrollment_selectors
 from enrollments.cobra.codes import Relationship
-from enrollments.models import ADDRESS_FIELDS, member_address
+from enrollments.models import ADDRESS_FIELDS
 
 COLUMNS = [
     "record_type", "record_id", "action", "company_code", "company_name", "ein", "employee_id", "member_id",
@@ -64,72 +65,70 @@ def fingerprint(person):
     return hashlib.sha256("|".join(values[k] or "" for k in sorted(values)).encode()).hexdigest()
 
 
-PERSON_FIELDS = ["first_name", "last_name", "dob", "gender", "address1", "city", "state", "zip"]
+class IsoDate(Func):
+    """A date as 'YYYY-MM-DD' text ('' when null) straight from SQL: the rows need no date parsing or formatting."""
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="COALESCE(CAST(%(expressions)s AS text), '')", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="COALESCE(to_char(%(expressions)s, 'YYYY-MM-DD'), '')", **extra)
 
 
-def _lookups(kind):
-    """{row key: ORM lookup} of everything a row needs, from the item through its record."""
-    record = "eligibility" if kind == "QE" else "initial_rights"
-    lookups = {
-        "record_id": "record_id", "action": "action",
-        "employee_id": f"{record}__employee__employee_id", "hire_date": f"{record}__employee__hire_date",
-        "dependent_id": f"{record}__dependent__dependent_id", "dependent_relationship": f"{record}__dependent__relationship",
-        **{f"employee_{name}": f"{record}__employee__{name}" for name in PERSON_FIELDS},
-        **{f"dependent_{name}": f"{record}__dependent__{name}" for name in PERSON_FIELDS},
-        "plan_code": f"{record}__plan__code", "plan_name": f"{record}__plan__name",
-        "plan_type": f"{record}__plan__plan_type", "carrier": f"{record}__plan__carrier",
-        "coverage_tier": f"{record}__enrollment__tier",
+def _expressions(kind):
+    """{row key: SQL expression} of every value a row reads, through the item's eligibility or initial-rights record.
+
+    The beneficiary's own name, SSN, birth date and mailing address are chosen in SQL (one CASE each), so a row
+    is the query's values plus the file's constants and one decrypted SSN.
+    """
+    via = "eligibility__" if kind == "QE" else "initial_rights__"
+    employee_id = F(f"{via}employee__employee_id")
+    expressions = {
+        "record_id": F("record_id"), "action": F("action"), "employee_id": employee_id,
+        "member_id": Case(When(Q(**{f"{via}dependent__isnull": True}), then=employee_id),
+                          default=Concat(employee_id, Value("-"), F(f"{via}dependent__dependent_id")),
+                          output_field=CharField()),
+        "relationship": enrollment_selectors.beneficiary_relationship(via=via),
+        "first_name": enrollment_selectors.beneficiary_value("first_name", via=via),
+        "last_name": enrollment_selectors.beneficiary_value("last_name", via=via),
+        "ssn": Cast(enrollment_selectors.beneficiary_value("ssn", via=via), TextField()),  # decrypted per row
+        "dob": IsoDate(enrollment_selectors.beneficiary_value("dob", via=via)),
+        "gender": enrollment_selectors.beneficiary_value("gender", via=via),
+        **{name: enrollment_selectors.beneficiary_address(name, via=via) for name in ADDRESS_FIELDS},
+        "plan_code": F(f"{via}plan__code"), "plan_name": F(f"{via}plan__name"),
+        "plan_type": F(f"{via}plan__plan_type"), "carrier": F(f"{via}plan__carrier"),
+        "coverage_tier": F(f"{via}enrollment__tier"),
+        "hire_date": IsoDate(F(f"{via}employee__hire_date")),  # not a CSV column: the 834 needs it
     }
     if kind == "QE":
-        lookups.update({
-            "coverage_start": "eligibility__enrollment__effective_date", "coverage_end": "eligibility__coverage_end",
-            "qualifying_event": "eligibility__event__event_type", "qualifying_event_date": "eligibility__event__event_date",
-            "cobra_eligibility_date": "eligibility__eligibility_date", "max_coverage_months": "eligibility__max_months",
-            "max_coverage_end": "eligibility__max_end", "continuation_law": "eligibility__continuation_law",
+        expressions.update({
+            "coverage_start": IsoDate(F("eligibility__enrollment__effective_date")),
+            "coverage_end": IsoDate(F("eligibility__coverage_end")),
+            "qualifying_event": F("eligibility__event__event_type"),
+            "qualifying_event_date": IsoDate(F("eligibility__event__event_date")),
+            "cobra_eligibility_date": IsoDate(F("eligibility__eligibility_date")),
+            "max_coverage_months": F("eligibility__max_months"),
+            "max_coverage_end": IsoDate(F("eligibility__max_end")),
+            "continuation_law": F("eligibility__continuation_law"),
         })
     else:
-        lookups["coverage_start"] = "initial_rights__coverage_start"
-    return record, lookups
-
-
-def _row(values, kind, company, company_law):
-    """One file row from one item's plain values."""
-    is_dependent = values["dependent_id"] is not None
-    who = "dependent" if is_dependent else "employee"
-    person = {name: values[f"{who}_{name}"] for name in PERSON_FIELDS}
-    if is_dependent:
-        person.update(member_address(person, {name: values[f"employee_{name}"] for name in ADDRESS_FIELDS}))
-    token = values["dependent_ssn_token"] if is_dependent else values["employee_ssn_token"]
-    qe = kind == "QE"
-    member_id = f"{values['employee_id']}-{values['dependent_id']}" if is_dependent else values["employee_id"]
-    return {
-        "record_type": kind, "record_id": values["record_id"], "action": values["action"],
-        "company_code": company.code, "company_name": company.name, "ein": company.ein,
-        "employee_id": values["employee_id"],
-        "member_id": member_id,
-        "relationship": values["dependent_relationship"] if is_dependent else Relationship.EMPLOYEE.value,
-        **person, "ssn": ssn_plain(token, member_id=member_id), "dob": _iso(person["dob"]),
-        "plan_code": values["plan_code"], "plan_name": values["plan_name"], "plan_type": values["plan_type"],
-        "carrier": values["carrier"], "coverage_tier": values["coverage_tier"],
-        "coverage_start": _iso(values["coverage_start"]),
-        "coverage_end": _iso(values["coverage_end"]) if qe else "",
-        "qualifying_event": values["qualifying_event"] if qe else "",
-        "qualifying_event_date": _iso(values["qualifying_event_date"]) if qe else "",
-        "cobra_eligibility_date": _iso(values["cobra_eligibility_date"]) if qe else "",
-        "max_coverage_months": values["max_coverage_months"] if qe else "",
-        "max_coverage_end": _iso(values["max_coverage_end"]) if qe else "",
-        "continuation_law": values["continuation_law"] if qe else company_law,
-        # Not CSV columns: the 834 needs them.
-        "hire_date": _iso(values["hire_date"]), "is_subscriber": not is_dependent,
-    }
+        expressions["coverage_start"] = IsoDate(F("initial_rights__coverage_start"))
+    return expressions
 
 
 def file_rows(items, kind, company, company_law, chunk_size=2000):
     """Stream the rows of a file's items of one kind: one query, plain values, one SSN decrypted per row."""
-    record, lookups = _lookups(kind)
-    keys = [*lookups, "employee_ssn_token", "dependent_ssn_token"]
-    # The SSN columns come raw (cast to text) so only the member's own is decrypted.
-    queryset = items.order_by("id").values_list(
-        *lookups.values(), Cast(f"{record}__employee__ssn", TextField()), Cast(f"{record}__dependent__ssn", TextField()))
-    for values in queryset.iterator(chunk_size=chunk_size):
-        yield _row(dict(zip(keys, values)), kind, company, company_law)
+    expressions = _expressions(kind)
+    keys = list(expressions)
+    constants = {"record_type": kind, "company_code": company.code, "company_name": company.name, "ein": company.ein}
+    if kind != "QE":
+        constants.update({key: "" for key in COLUMNS if key not in expressions and key not in constants})
+        constants["continuation_law"] = company_law
+    employee = Relationship.EMPLOYEE.value
+    for values in items.order_by("id").values_list(*expressions.values()).iterator(chunk_size=chunk_size):
+        row = dict(zip(keys, values))
+        row.update(constants)
+        row["ssn"] = ssn_plain(row["ssn"], member_id=row["member_id"])
+        row["is_subscriber"] = row["relationship"] == employee
+        yield row

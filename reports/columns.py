@@ -6,7 +6,7 @@ when the row is a dependent's, else the employee's (one CASE in SQL, no per-row 
 from dataclasses import dataclass
 from operator import itemgetter
 
-from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models import Case, CharField, F, Q, When
 
 from companies.pii import dob_mask, ssn_format, ssn_mask
 from enrollments.cobra.codes import (
@@ -17,24 +17,15 @@ from enrollments.cobra.codes import (
     Tier,
 )
 from enrollments.models import EligibilityStatus, Gender
+from enrollments.selectors import (
+    beneficiary_address,
+    beneficiary_relationship,
+    beneficiary_value,
+)
 from reports.models import ReportKind
 
 TEXT, DATE, NUMBER, MONEY = "text", "date", "number", "money"
 IS_EMPLOYEE = Q(dependent__isnull=True)
-OWN_ADDRESS = ~Q(dependent__address1="") & ~Q(dependent__city="") & ~Q(dependent__state="") & ~Q(dependent__zip="")
-
-
-def person(field):
-    """The beneficiary's own value: the dependent's on a dependent's row, else the employee's."""
-    return Case(When(IS_EMPLOYEE, then=F(f"employee__{field}")), default=F(f"dependent__{field}"))
-
-
-def mailing(field):
-    """The dependent's address when complete, else the employee's (Dependent.mailing_address)."""
-    return Case(When(IS_EMPLOYEE | ~OWN_ADDRESS, then=F(f"employee__{field}")), default=F(f"dependent__{field}"))
-
-
-RELATIONSHIP = Case(When(IS_EMPLOYEE, then=Value("employee")), default=F("dependent__relationship"), output_field=CharField())
 MEMBER_ID = Case(When(IS_EMPLOYEE, then=F("employee__employee_id")), default=F("dependent__dependent_id"), output_field=CharField())
 
 
@@ -56,17 +47,17 @@ class Column:
 
 ANNOTATIONS = {
     "member_id": MEMBER_ID,
-    "relationship": RELATIONSHIP,
-    "first_name": person("first_name"),
-    "last_name": person("last_name"),
-    "dob": person("dob"),
-    "gender": person("gender"),
-    "ssn_last4": person("ssn_last4"),
-    "ssn": person("ssn"),  # one CASE: only the beneficiary's own SSN is fetched and decrypted
-    "address1": mailing("address1"),
-    "city": mailing("city"),
-    "state": mailing("state"),
-    "zip": mailing("zip"),
+    "relationship": beneficiary_relationship(),
+    "first_name": beneficiary_value("first_name"),
+    "last_name": beneficiary_value("last_name"),
+    "dob": beneficiary_value("dob"),
+    "gender": beneficiary_value("gender"),
+    "ssn_last4": beneficiary_value("ssn_last4"),
+    "ssn": beneficiary_value("ssn"),  # one CASE: only the beneficiary's own SSN is fetched and decrypted
+    "address1": beneficiary_address("address1"),
+    "city": beneficiary_address("city"),
+    "state": beneficiary_address("state"),
+    "zip": beneficiary_address("zip"),
 }
 
 
