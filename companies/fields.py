@@ -11,6 +11,7 @@ A value that no key decrypts raises `Undecryptable` instead of being handed back
 the ciphertext, which a save would then have hashed and stored as if it were the SSN.
 """
 import base64
+import binascii
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -22,7 +23,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import models
 
-PREFIX = "g1:"
+PREFIX = "g1:"  # then base64 of nonce + ciphertext + tag
+_BODY = len(PREFIX)
 _NONCE = 12
 _KDF_ITERATIONS = 100_000
 
@@ -70,14 +72,14 @@ setting_changed.connect(_settings_changed)
 def encrypt(plain):
     cipher = _ciphers()[0]
     nonce = os.urandom(_NONCE)
-    return PREFIX + base64.urlsafe_b64encode(nonce + cipher.encrypt(nonce, plain.encode(), None)).decode()
+    return PREFIX + binascii.b2a_base64(nonce + cipher.encrypt(nonce, plain.encode(), None), newline=False).decode()
 
 
 def decrypt(token):
     """The plain text of a stored value (ours or the old field's Fernet token); `Undecryptable` if no key fits."""
     if token.startswith(PREFIX):
         try:
-            raw = base64.urlsafe_b64decode(token[len(PREFIX):])
+            raw = binascii.a2b_base64(token[_BODY:])
         except ValueError:
             raise Undecryptable("A stored encrypted value is damaged.") from None
         nonce, body = raw[:_NONCE], raw[_NONCE:]

@@ -117,18 +117,27 @@ def _expressions(kind):
     return expressions
 
 
-def file_rows(items, kind, company, company_law, chunk_size=2000):
-    """Stream the rows of a file's items of one kind: one query, plain values, one SSN decrypted per row."""
-    expressions = _expressions(kind)
-    keys = list(expressions)
+def file_records(items, kind, chunk_size=2000):
+    """The database side of a file: its items' plain values, streamed (one query, `iterator()`, no per-row query)."""
+    return items.order_by("id").values_list(*_expressions(kind).values()).iterator(chunk_size=chunk_size)
+
+
+def record_rows(records, kind, company, company_law):
+    """Turn records (value tuples in `_expressions` order) into file rows: the file's constants, one SSN decrypted."""
+    keys = list(_expressions(kind))
     constants = {"record_type": kind, "company_code": company.code, "company_name": company.name, "ein": company.ein}
     if kind != "QE":
-        constants.update({key: "" for key in COLUMNS if key not in expressions and key not in constants})
+        constants.update({key: "" for key in COLUMNS if key not in keys and key not in constants})
         constants["continuation_law"] = company_law
     employee = Relationship.EMPLOYEE.value
-    for values in items.order_by("id").values_list(*expressions.values()).iterator(chunk_size=chunk_size):
+    for values in records:
         row = dict(zip(keys, values))
         row.update(constants)
         row["ssn"] = ssn_plain(row["ssn"], member_id=row["member_id"])
         row["is_subscriber"] = row["relationship"] == employee
         yield row
+
+
+def file_rows(items, kind, company, company_law, chunk_size=2000):
+    """Stream the rows of a file's items of one kind."""
+    return record_rows(file_records(items, kind, chunk_size), kind, company, company_law)

@@ -375,13 +375,18 @@ def files_dir():
     return Path(settings.MEDIA_ROOT) / "exchange" / "files"
 
 
-def file_render(exchange_file, out):
-    """Write a file's claimed items to the text stream `out` in its vendor's format; return the row count."""
+def file_render(exchange_file, out, records=None):
+    """Write a file's claimed items to the text stream `out` in its vendor's format; return the row count.
+
+    `records` (the items' values, as `rows.file_records` yields them) replaces the query: the benchmark's baseline.
+    """
     connection = exchange_file.connection
     company, vendor = connection.company, connection.vendor
     law = enrollment_selectors.company_continuation(company=company).law
-    items = exchange_file.items.filter(status__in=(ItemStatus.CLAIMED, *DELIVERED_STATUSES))
-    file_rows = rows.file_rows(items, exchange_file.kind, company, law)
+    if records is None:
+        items = exchange_file.items.filter(status__in=(ItemStatus.CLAIMED, *DELIVERED_STATUSES))
+        records = rows.file_records(items, exchange_file.kind)
+    file_rows = rows.record_rows(records, exchange_file.kind, company, law)
     if vendor.file_format == FileFormat.CSV:
         return standard_csv.write(file_rows, out)
     envelope = x12_834.Envelope(

@@ -1,11 +1,14 @@
 """The standard CSV file: exact columns and name (exchange-file.md §1)."""
 import csv
-from datetime import date
+import io
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
-from exchange import services
+from exchange import rows, services
 from exchange.delivery import drop_folder
+from exchange.models import ExchangeFile, ItemStatus
 from exchange.rows import COLUMNS, SsnUnreadable, ssn_plain
 from exchange.tests import helpers
 
@@ -51,7 +54,6 @@ def test_qe_and_ir_rows(world, acme, alpha_acme):
 
 def test_streamed_rows_carry_the_same_demographics_as_the_models(world, alpha_acme):
     """The file streams plain values; they must match rows.demographics() (used for change detection)."""
-    from exchange import rows
     enrollment = helpers.covered_family(world.alpha, dependents=("spouse", "child"))
     spouse, child = enrollment.covered_dependents.order_by("relationship")
     spouse.address1, spouse.city, spouse.state, spouse.zip = "5 Own Rd", "Reno", "NV", "89501"
@@ -71,3 +73,19 @@ def test_an_ssn_that_does_not_decrypt_stops_the_file_instead_of_sending_cipherte
     assert ssn_plain(None, member_id="E1") == ""
     with pytest.raises(SsnUnreadable, match="member E1-D2"):
         ssn_plain("gAAAAABnot-a-valid-token", member_id="E1-D2")
+
+
+def test_a_file_rendered_from_records_in_memory_is_the_file_rendered_from_the_query(world, alpha_acme):
+    """The benchmark's baseline feeds `file_render` the same records from a list: it must write the same file."""
+    enrollment = helpers.covered_family(world.alpha, dependents=("spouse", "child"))
+    helpers.record_event(enrollment)
+    exchange_file = ExchangeFile.objects.create(connection=alpha_acme, kind="QE", sequence=1,
+                                                built_on=date(2026, 11, 23), name="memory.csv",
+                                                lease_until=timezone.now() + timedelta(hours=1))
+    alpha_acme.items.filter(kind="QE").update(status=ItemStatus.CLAIMED, file=exchange_file)
+    from_query, from_list = io.StringIO(), io.StringIO()
+    assert services.file_render(exchange_file, from_query) == 3
+    records = list(rows.file_records(exchange_file.items.all(), "QE"))
+    assert services.file_render(exchange_file, from_list, records=records) == 3
+    assert from_query.getvalue() == from_list.getvalue()
+    assert from_query.getvalue().count("\r\n") == 4
