@@ -252,7 +252,8 @@ def initial_rights_record(*, enrollment, covered_before=frozenset(), today):
     if not candidates:
         return []
     already = set(covered_before) | _previously_covered(enrollment)
-    existing = {(item.dependent_id or None) for item in enrollment.initial_rights_items.all()}
+    existing_items = list(enrollment.initial_rights_items.all())
+    existing = {(item.dependent_id or None) for item in existing_items}
     rows = []
     for member, person in candidates:
         dependent_id = None if member.relationship == Relationship.EMPLOYEE else person.pk
@@ -265,7 +266,9 @@ def initial_rights_record(*, enrollment, covered_before=frozenset(), today):
     if rows:
         with transaction.atomic():
             bulk_create_with_history(rows, InitialRightsItem)
+            # Only the rows just written: items recorded earlier (even today) already have their outbox rows.
             created = list(InitialRightsItem.objects.filter(enrollment=enrollment, created_on=today)
+                           .exclude(pk__in=[item.pk for item in existing_items])
                            .select_related("plan", "employee", "dependent"))
             cobra_records_changed.send(sender=InitialRightsItem, records=created, action="add")
     return rows

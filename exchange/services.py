@@ -16,7 +16,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from enrollments import selectors as enrollment_selectors
-from enrollments.models import QualifyingEvent
+from enrollments.models import EligibilityStatus, QualifyingEvent
 from exchange import acks, rows, selectors
 from exchange.builders import standard_csv, x12_834
 from exchange.delivery import DeliveryError, deliver
@@ -114,6 +114,16 @@ def plan_exclusions_set(*, connection, plans, excluded, by=None):
             raise ExchangeError(f"{plan} is not a plan of {connection.company.name}.", "plans")
         PlanExclusion.objects.update_or_create(connection=connection, plan=plan,
                                                defaults={"excluded": excluded, "decided_by": by})
+        if not excluded:
+            _items_reopen_for_plan(connection, plan)
+
+
+def _items_reopen_for_plan(connection, plan):
+    """A plan no longer excluded: the adds skipped only because it was go out on the next file (never dropped)."""
+    skipped = connection.items.filter(action=ItemAction.ADD, status=ItemStatus.SKIPPED, message=exclusion_reason(plan))
+    skipped.filter(Q(eligibility__plan=plan) & ~Q(eligibility__status=EligibilityStatus.REVERSED)).update(
+        status=ItemStatus.PENDING, message="")
+    skipped.filter(initial_rights__plan=plan).update(status=ItemStatus.PENDING, message="")
 
 
 @transaction.atomic
@@ -138,14 +148,22 @@ def item_due_on(kind, record):
     return max(record.event.entered_on, record.event.event_date)
 
 
+def exclusion_reason(plan):
+    return f"{plan.name} ({plan.plan_year_start:%Y} plan year) is excluded on this connection."
+
+
 def not_sent_reason(connection, plan, excluded_plan_ids, day):
-    """Why an item for this plan on this connection must not go out, or '' when it may."""
-    if connection.status not in (ConnectionStatus.PENDING, ConnectionStatus.ACTIVE):
-        return f"The connection was {connection.get_status_display().split(' (')[0]}: nothing is sent."
+    """Why an item for this plan on this connection will never go out, or '' when it may.
+
+    A New connection sends nothing yet, but its items wait for the first file after it moves to Pending
+    (seed 001: the vendor is setting it up); an Inactive one has ended.
+    """
+    if connection.status == ConnectionStatus.INACTIVE:
+        return "The connection was Inactive: nothing is sent."
     if connection.ends_on and day >= connection.ends_on:
         return f"Participation ends on {connection.ends_on:%m/%d/%Y}."
     if plan.pk in excluded_plan_ids:
-        return f"{plan.name} ({plan.plan_year_start:%Y} plan year) is excluded on this connection."
+        return exclusion_reason(plan)
     if not plan.is_cobra_qualified:
         return f"{plan.name} is a {plan.get_plan_type_display()} plan, which is not COBRA-qualified."
     return ""
@@ -252,14 +270,20 @@ class RunReport:
         return [f"sent  {line}" for line in self.sent] + [f"held  {line}" for line in self.held]
 
 
-def exchange_run(*, as_of, now=None, connections=None):
-    """Build and deliver every file due on `as_of`, as if the scheduler ran that day. Safe to run again."""
+def exchange_run(*, as_of, now=None, connections=None, today=None):
+    """Build and deliver every file due on `as_of`, as if the scheduler ran that day. Safe to run again.
+
+    Participation that ends by `as_of` moves the connection to Inactive only once that end date has come
+    (`today`): a rehearsal of a future date (run_exchange --as-of) sends nothing for it and changes nothing.
+    """
     now = now or timezone.now()
+    today = today or timezone.localdate(now)
     report = RunReport()
     queryset = connections if connections is not None else Connection.objects.all()
     for connection in queryset.select_related("company", "vendor").order_by("pk"):
         label = f"{connection.company.code} → {connection.vendor.code}"
-        if connection.ends_on and as_of >= connection.ends_on and connection.status != ConnectionStatus.INACTIVE:
+        ended = connection.ends_on and as_of >= connection.ends_on and connection.status != ConnectionStatus.INACTIVE
+        if ended and connection.ends_on <= today:
             connection_status_set(connection=connection, status=ConnectionStatus.INACTIVE,
                                   note=f"Participation ended on {connection.ends_on:%m/%d/%Y}")
         if not connection.is_sending_on(as_of):
@@ -445,8 +469,11 @@ def ack_import(*, connection, content, now=None):
     if connection.vendor.ack_format == "999":
         results = [(sent.filter(file__pk=ctl), accepted, message) for ctl, accepted, message in acks.parse_999(content)]
     else:
-        results = [(sent.filter(record_id=record_id), accepted, message)
-                   for record_id, accepted, message in acks.parse_csv(content)]
+        # A record id names the add and any change or cancel sent after it: the answer is about the latest one.
+        results = []
+        for record_id, accepted, message in acks.parse_csv(content):
+            latest = sent.filter(record_id=record_id).order_by("-sent_at", "-pk").values_list("pk", flat=True)[:1]
+            results.append((connection.items.filter(pk__in=list(latest)), accepted, message))
     counts = {ItemStatus.ACKNOWLEDGED: 0, ItemStatus.REJECTED: 0, "unknown": 0}
     for items, accepted, message in results:
         status = ItemStatus.ACKNOWLEDGED if accepted else ItemStatus.REJECTED

@@ -29,6 +29,21 @@ def test_csv_ack_marks_items_acknowledged_or_rejected_with_the_vendors_message(a
     assert second.message == "Spouse SSN does not match our records"
 
 
+def test_a_csv_ack_answers_for_the_latest_record_sent_under_its_id(world, alpha_acme, sent):
+    """A correction went out as a `change` with the same record id: a rejection is about it, not the add."""
+    employee = sent[0].employee
+    employee.last_name = "Corrected"
+    employee.save()
+    services.exchange_run(as_of=date(2026, 11, 24), now=NOW + timedelta(days=1))
+    add, change = [i for i in helpers.items(alpha_acme) if i.record_id == f"QE-{sent[0].pk}"]
+    assert (add.action, change.action, change.status) == ("add", "change", ItemStatus.SENT)
+    content = f"record_id,status,message\nQE-{sent[0].pk},rejected,Name does not match\n"
+    assert services.ack_import(connection=alpha_acme, content=content)["rejected"] == 1
+    add.refresh_from_db()
+    change.refresh_from_db()
+    assert (add.status, change.status, change.message) == (ItemStatus.SENT, ItemStatus.REJECTED, "Name does not match")
+
+
 def test_unreadable_ack_files_say_what_is_wrong():
     with pytest.raises(acks.AckFileError, match="header row"):
         acks.parse_csv("id;state\n1;ok\n")

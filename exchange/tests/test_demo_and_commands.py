@@ -19,7 +19,8 @@ def test_seed_demo_connects_the_three_demo_companies(db, capsys):
     assert PlanExclusion.objects.filter(excluded=True).count() == 2
     sunrise = Connection.objects.get(company__code="sunrise")
     assert sunrise.files.exists() and sunrise.items.filter(status=ItemStatus.SENT).exists()
-    assert not Connection.objects.get(company__code="redwood").items.exclude(status=ItemStatus.SKIPPED).exists()
+    redwood = Connection.objects.get(company__code="redwood")
+    assert not redwood.files.exists() and not redwood.items.filter(status=ItemStatus.SENT).exists(), "New sends nothing"
 
 
 def test_connect_vendor_creates_the_vendor_connection_status_and_exclusions(world, capsys):
@@ -57,21 +58,3 @@ def test_schedule_jobs_is_idempotent(db):
 def test_cluster_settings_retry_after_timeout_bounded_attempts_no_catch_up(settings):
     assert cluster_settings_check(settings.Q_CLUSTER) == []
     assert len(cluster_settings_check({"timeout": 600, "retry": 300, "catch_up": True})) == 3
-
-
-def test_hourly_job_builds_a_vendors_files_at_its_local_hour(world):
-    from datetime import datetime, timezone as dt_timezone
-
-    from exchange import tasks
-    from exchange.models import Weekday
-    from exchange.tests import helpers
-    weekly = helpers.vendor("weekly", schedule=ScheduleKind.WEEKLY, weekday=Weekday.MON, hour=5)
-    nightly = helpers.vendor("nightly", hour=2)
-    helpers.connect(world.alpha, weekly)
-    helpers.record_event(helpers.covered_family(world.alpha, dependents=()), entered_on=date(2026, 11, 23))
-    monday_5am_new_york = datetime(2026, 11, 30, 10, 0, tzinfo=dt_timezone.utc)
-    assert tasks.vendors_due(now=monday_5am_new_york) == [(weekly, date(2026, 11, 30))]
-    assert tasks.vendors_due(now=datetime(2026, 12, 1, 7, 0, tzinfo=dt_timezone.utc)) == [(nightly, date(2026, 12, 1))]
-    assert tasks.vendors_due(now=datetime(2026, 12, 1, 10, 0, tzinfo=dt_timezone.utc)) == []
-    lines = tasks.exchange_run_scheduled(now=monday_5am_new_york)
-    assert lines == ["sent  alpha → weekly QE: weekly_alpha_QE_20261130_1.csv (1 items)", "held  alpha → weekly IR: nothing due"]

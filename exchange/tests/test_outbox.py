@@ -34,13 +34,13 @@ def test_a_rolled_back_event_leaves_no_item(world, alpha_acme):
     assert not CobraEligibility.objects.exists() and not ExchangeItem.objects.exists()
 
 
-def test_new_and_inactive_connections_excluded_and_unqualified_plans_get_skipped_items(world, acme):
+def test_inactive_connections_excluded_and_unqualified_plans_get_skipped_items_new_ones_wait(world, acme):
     beta_vendor = helpers.vendor("beta-cobra")
     new = helpers.connect(world.alpha, acme, status=ConnectionStatus.NEW)
     inactive = helpers.connect(world.alpha, beta_vendor, status=ConnectionStatus.INACTIVE)
     helpers.record_event(helpers.covered_family(world.alpha, dependents=()))
-    assert [i.status for i in helpers.items(new)] == [ItemStatus.SKIPPED]
-    assert "New" in helpers.items(new)[0].message
+    assert [(i.status, i.message) for i in helpers.items(new)] == [(ItemStatus.PENDING, "")]
+    assert [i.status for i in helpers.items(inactive)] == [ItemStatus.SKIPPED]
     assert "Inactive" in helpers.items(inactive)[0].message
 
     active = helpers.connect(world.beta, acme)
@@ -85,3 +85,50 @@ def test_the_enrollments_services_write_items_in_their_own_transaction(world, al
                                            reason="voluntary", by=world.hr_alpha, today=today)
     [item] = helpers.items(alpha_acme)
     assert (item.kind, item.action, item.status, item.due_on) == ("QE", "add", "pending", today)
+
+
+def test_a_second_save_the_same_day_adds_only_the_new_members_items(world, alpha_acme, today):
+    """A spouse added to a new hire's enrollment later the same day: one more item, no second outbox row."""
+    from enrollments.cobra.codes import EnrollmentSource
+    from enrollments.tests.factories import DependentFactory
+    enrollment = helpers.covered_family(world.alpha, dependents=())
+    enrollment.source = EnrollmentSource.NEW_HIRE
+    enrollment.save()
+    assert len(enrollment_services.initial_rights_record(enrollment=enrollment, today=today)) == 1
+    spouse = DependentFactory(employee=enrollment.employee, relationship="spouse")
+    enrollment.covered_dependents.add(spouse)
+    added = enrollment_services.initial_rights_record(enrollment=enrollment, covered_before={"employee"}, today=today)
+    assert [item.dependent_id for item in added] == [spouse.pk]
+    items = helpers.items(alpha_acme)
+    assert sorted((i.kind, i.action, i.initial_rights.dependent_id or 0) for i in items) == [
+        ("IR", "add", 0), ("IR", "add", spouse.pk)]
+
+
+def test_items_written_while_the_connection_is_new_go_once_it_is_pending(world, alpha_acme, today):
+    """Seed 001: New sends nothing; the items wait for the first file after Pending, never dropped."""
+    from exchange import services
+    alpha_acme.status = ConnectionStatus.NEW
+    alpha_acme.save()
+    enrollment = helpers.covered_family(world.alpha, dependents=())
+    helpers.record_event(enrollment)
+    [item] = helpers.items(alpha_acme)
+    assert item.status == ItemStatus.PENDING
+    assert services.exchange_run(as_of=today, now=None).sent == []
+    services.connection_status_set(connection=alpha_acme, status=ConnectionStatus.PENDING, by=world.broker_a)
+    report = services.exchange_run(as_of=today, now=None)
+    assert len(report.sent) == 1
+    item.refresh_from_db()
+    assert item.status == ItemStatus.SENT
+
+
+def test_a_plan_excluded_then_included_again_sends_its_items(world, alpha_acme, today):
+    from exchange import services
+    enrollment = helpers.covered_family(world.alpha, dependents=())
+    services.plan_exclusions_set(connection=alpha_acme, plans=[enrollment.plan], excluded=True, by=world.broker_a)
+    helpers.record_event(enrollment)
+    [item] = helpers.items(alpha_acme)
+    assert item.status == ItemStatus.SKIPPED
+    services.plan_exclusions_set(connection=alpha_acme, plans=[enrollment.plan], excluded=False, by=world.broker_a)
+    item.refresh_from_db()
+    assert (item.status, item.message) == (ItemStatus.PENDING, "")
+    assert len(services.exchange_run(as_of=today, now=None).sent) == 1

@@ -105,7 +105,7 @@ def test_weekly_vendor_sends_only_on_its_weekday_and_new_connections_send_nothin
     assert tuesday.sent == [] and any("not a file day" in line for line in tuesday.held)
     monday = services.exchange_run(as_of=date(2026, 11, 30), now=NOW)
     assert len(monday.sent) == 1 and any("New" in line for line in monday.held)
-    assert {i.status for i in helpers.items(new)} == {ItemStatus.SKIPPED}
+    assert {i.status for i in helpers.items(new)} == {ItemStatus.PENDING}, "kept for the first file after Pending"
     assert {i.status for i in helpers.items(connection)} == {ItemStatus.SENT}
 
 
@@ -127,7 +127,11 @@ def test_plan_excluded_after_the_item_was_written_is_not_sent(world, acme, alpha
 def test_broker_ends_participation_on_a_future_date(world, acme, alpha_acme, today):
     services.connection_end(connection=alpha_acme, on=date(2026, 12, 1), today=today, by=world.broker_a)
     helpers.record_event(helpers.covered_family(world.alpha, dependents=()), event_date=date(2026, 12, 5))
-    services.exchange_run(as_of=date(2026, 12, 5), now=NOW)
+    rehearsal = services.exchange_run(as_of=date(2026, 12, 5), now=NOW, today=today)
+    alpha_acme.refresh_from_db()
+    assert alpha_acme.status == ConnectionStatus.ACTIVE, "a run for a future date changes no real state"
+    assert rehearsal.sent == [] and dropped(acme) == []
+    services.exchange_run(as_of=date(2026, 12, 5), now=NOW, today=date(2026, 12, 5))
     alpha_acme.refresh_from_db()
     assert alpha_acme.status == ConnectionStatus.INACTIVE
     assert alpha_acme.status_changes.first().note.startswith("Participation ended")
