@@ -1,8 +1,10 @@
 """Getting a built file to its vendor: the local drop folder (default) or SFTP.
 
-Both write under a temporary name and rename, so a vendor never picks up half a file, and delivering
-the same file again replaces it instead of adding a second copy.
+Both write under a temporary name and rename, so a vendor never picks up half a file. A file already
+at the vendor under its name with the same content (a worker died after delivering, before marking its
+items sent) is not uploaded again: `deliver` returns False.
 """
+import filecmp
 import os
 import shutil
 import socket
@@ -23,16 +25,18 @@ def drop_folder(vendor):
 
 
 def deliver(*, vendor, path, name):
+    """Put the file at `path` in the vendor's place as `name`; True when uploaded, False when it was already there."""
     if vendor.uses_sftp:
-        _sftp_put(vendor, path, name)
-    else:
-        _drop(vendor, path, name)
+        return _sftp_put(vendor, path, name)
+    return _drop(vendor, path, name)
 
 
 def _drop(vendor, path, name):
     folder = drop_folder(vendor)
     partial = folder / f".{name}.part"
     try:
+        if (folder / name).exists() and filecmp.cmp(path, folder / name, shallow=False):
+            return False
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, partial)
         with open(partial, "rb") as written:
@@ -40,11 +44,19 @@ def _drop(vendor, path, name):
         os.replace(partial, folder / name)
     except OSError as error:
         raise DeliveryError(f"Drop folder {folder}: {error}") from error
+    return True
 
 
 def _host_key_matches(vendor, key):
     expected = vendor.sftp_host_key.split()[:2]
     return expected == [key.get_name(), key.get_base64()]
+
+
+def _remote_size(sftp, remote_path):
+    try:
+        return sftp.stat(remote_path).st_size
+    except FileNotFoundError:
+        return None
 
 
 def _sftp_put(vendor, path, name):
@@ -62,9 +74,13 @@ def _sftp_put(vendor, path, name):
         sftp = paramiko.SFTPClient.from_transport(transport)
         folder = vendor.sftp_path.rstrip("/") or "."
         partial, final = f"{folder}/.{name}.part", f"{folder}/{name}"
+        if _remote_size(sftp, final) == os.path.getsize(path):
+            sftp.close()
+            return False
         sftp.put(str(path), partial, confirm=True)
         sftp.posix_rename(partial, final)
         sftp.close()
+        return True
     except DeliveryError:
         raise
     except (OSError, EOFError, paramiko.SSHException) as error:

@@ -323,14 +323,15 @@ def file_build(*, connection, kind, as_of, now, report):
         return None
     try:
         path = _file_write(exchange_file)
-        deliver(vendor=connection.vendor, path=path, name=exchange_file.name)
+        uploaded = deliver(vendor=connection.vendor, path=path, name=exchange_file.name)
     except (DeliveryError, OSError) as error:
         _file_failed(exchange_file, str(error), now)
         report.held.append(f"{label}: {exchange_file.name} not delivered ({error}); retry after "
                            f"{timezone.localtime(exchange_file.next_attempt_at):%Y-%m-%d %H:%M}")
         return exchange_file
     _file_delivered(exchange_file, now)
-    report.sent.append(f"{label}: {exchange_file.name} ({exchange_file.item_count} items)")
+    already = "" if uploaded else ", already at the vendor from an interrupted run: not uploaded again"
+    report.sent.append(f"{label}: {exchange_file.name} ({exchange_file.item_count} items{already})")
     return exchange_file
 
 
@@ -421,10 +422,16 @@ def file_render(exchange_file, out, records=None):
 
 
 def _file_write(exchange_file):
-    """Render into our own copy of the file (temporary name, then renamed), ready to deliver."""
+    """Render into our own copy of the file (temporary name, then renamed), ready to deliver.
+
+    A copy written by an earlier attempt is kept: a redelivery sends the very same bytes, so the vendor's
+    copy (if that attempt got there) is recognised as already delivered.
+    """
     folder = files_dir() / exchange_file.connection.vendor.code
     folder.mkdir(parents=True, exist_ok=True)
     path, partial = folder / exchange_file.name, folder / f".{exchange_file.name}.part"
+    if path.exists():
+        return path
     with open(partial, "w", encoding="utf-8", newline="") as out:
         file_render(exchange_file, out)
     os.replace(partial, path)

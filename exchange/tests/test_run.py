@@ -180,3 +180,29 @@ def test_a_full_disk_keeps_the_items_unsent_and_the_file_for_retry(world, acme, 
     monkeypatch.undo()
     assert len(services.deliveries_retry(now=NOW + timedelta(minutes=5)).sent) == 1
     assert {i.status for i in helpers.items(alpha_acme)} == {ItemStatus.SENT}
+
+
+def _die_after_delivery(monkeypatch):
+    def died(*args, **kwargs):
+        raise RuntimeError("worker killed after delivering, before marking the items sent")
+    monkeypatch.setattr(services, "_file_delivered", died)
+
+
+def test_a_file_delivered_by_a_worker_that_died_before_marking_it_is_not_uploaded_again(
+        world, acme, alpha_acme, monkeypatch):
+    records = helpers.record_event(helpers.covered_family(world.alpha))
+    with monkeypatch.context() as patch:
+        _die_after_delivery(patch)
+        with pytest.raises(RuntimeError):
+            services.exchange_run(as_of=date(2026, 11, 23), now=NOW)
+    [name] = dropped(acme)
+    first_copy = (drop_folder(acme) / name).stat()
+    assert {i.status for i in helpers.items(alpha_acme)} == {ItemStatus.CLAIMED}
+    employee = records[0].employee
+    employee.last_name = "Changed-Since"  # a re-render would differ: the retry must send the bytes already sent
+    employee.save()
+    retry = services.deliveries_retry(now=NOW + services.LEASE + timedelta(minutes=1))
+    assert retry.sent == [f"alpha → acme QE: {name} (2 items, already at the vendor from an interrupted run: "
+                          "not uploaded again)"]
+    assert (drop_folder(acme) / name).stat().st_mtime_ns == first_copy.st_mtime_ns
+    assert {i.status for i in helpers.items(alpha_acme) if i.action == "add"} == {ItemStatus.SENT}

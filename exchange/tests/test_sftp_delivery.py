@@ -66,3 +66,22 @@ def test_a_server_with_another_host_key_gets_nothing(world, server):
     connection.refresh_from_db()
     assert "host key does not match" in connection.last_delivery_error
     assert list((server.root / "inbound").iterdir()) == []
+
+
+def test_a_file_already_on_the_server_after_a_crash_is_not_uploaded_again(world, server, monkeypatch):
+    vendor = helpers.vendor("remote", **server.vendor_fields())
+    connection = helpers.connect(world.alpha, vendor)
+    helpers.record_event(helpers.covered_family(world.alpha))
+
+    def died(*args, **kwargs):
+        raise RuntimeError("worker killed after delivering, before marking the items sent")
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_file_delivered", died)
+        with pytest.raises(RuntimeError):
+            services.exchange_run(as_of=date(2026, 11, 23), now=NOW)
+    remote = server.root / "inbound" / "remote_alpha_QE_20261123_1.csv"
+    uploaded_at = remote.stat().st_mtime_ns
+    retry = services.deliveries_retry(now=NOW + services.LEASE + timedelta(minutes=1))
+    assert "not uploaded again" in retry.sent[0]
+    assert remote.stat().st_mtime_ns == uploaded_at
+    assert {i.status for i in helpers.items(connection)} == {ItemStatus.SENT}
