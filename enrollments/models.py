@@ -24,6 +24,12 @@ def member_address(own, employee):
     return own if all(own[name] for name in ADDRESS_FIELDS) else employee
 
 
+def vendor_fields_missing(*, ssn, dob, gender, has_address):
+    """The fields a COBRA vendor rejects a record without (seed 001), by name (VENDOR_REQUIRED_FIELDS)."""
+    present = (ssn, dob, gender, has_address)
+    return [name for name, value in zip(VENDOR_REQUIRED_FIELDS, present) if not value]
+
+
 class Gender(models.TextChoices):
     MALE = "M", "Male"
     FEMALE = "F", "Female"
@@ -114,17 +120,7 @@ class Person(models.Model):
         return all(address.values())
 
     def missing_vendor_fields(self):
-        """The fields a COBRA vendor rejects a record without (seed 001), by name."""
-        missing = []
-        if not self.ssn_last4:
-            missing.append("SSN")
-        if not self.dob:
-            missing.append("date of birth")
-        if not self.gender:
-            missing.append("gender")
-        if not self.has_address():
-            missing.append("address")
-        return missing
+        return vendor_fields_missing(ssn=self.ssn_last4, dob=self.dob, gender=self.gender, has_address=self.has_address())
 
 
 class Employee(Person):

@@ -60,10 +60,13 @@ def demographics(person):
             "dob": _iso(person.dob), "gender": person.gender, **person.mailing_address()}
 
 
-def fingerprint(person):
-    """Digest of the demographics, to see whether a corrected record must be re-sent as a `change`."""
-    values = demographics(person)
-    return hashlib.sha256("|".join(values[k] or "" for k in sorted(values)).encode()).hexdigest()
+DEMOGRAPHICS = ("first_name", "last_name", "ssn", "dob", "gender", *ADDRESS_FIELDS)
+
+
+def fingerprint(values):
+    """Digest of a person's demographics (`demographics(person)`, or a record's values with the SSN decrypted),
+    to see whether a corrected record must be re-sent as a `change`."""
+    return hashlib.sha256("|".join(values[k] or "" for k in sorted(DEMOGRAPHICS)).encode()).hexdigest()
 
 
 class IsoDate(Func):
@@ -116,6 +119,15 @@ def _expressions(kind):
     else:
         expressions["coverage_start"] = IsoDate(F("initial_rights__coverage_start"))
     return expressions
+
+
+def claim_records(items, kind, *fields):
+    """What the claim decides on, per item (dicts, in id order): its id, action, last fingerprint and plan, the
+    beneficiary's member id and demographics with the SSN still encrypted, and the item's `fields`. One query."""
+    via = "eligibility__" if kind == "QE" else "initial_rights__"
+    person = {key: expression for key, expression in _expressions(kind).items() if key in ("member_id", *DEMOGRAPHICS)}
+    return items.order_by("id").values(
+        "id", "action", "fingerprint", *fields, plan_id=F(f"{via}plan_id"), **person)
 
 
 def file_records(items, kind, chunk_size=2000):
