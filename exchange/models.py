@@ -57,6 +57,9 @@ class Vendor(models.Model):
                                      help_text="The server's public key as in known_hosts: 'ssh-ed25519 AAAA…'.")
     ack_format = models.CharField(max_length=3, choices=AckFormat.choices, default=AckFormat.CSV)
     ack_due_days = models.PositiveSmallIntegerField(default=5, help_text="Flag items not acknowledged after this many days.")
+    last_scheduled_on = models.DateField(
+        null=True, blank=True, editable=False,
+        help_text="File date of the latest scheduled slot the hourly job built (claimed), so a missed slot is built once.")
     history = HistoricalRecords()
 
     class Meta:
