@@ -8,8 +8,14 @@ from companies.fields import EncryptedCharField
 from companies.models import Company
 from companies.pii import dob_mask, ssn_hash, ssn_mask
 from enrollments.cobra.codes import (
-    CoverageEnds, EnrollmentSource, EventSource, PlanType, QualifyingEventType, Relationship,
-    TerminationReason, Tier,
+    CoverageEnds,
+    EnrollmentSource,
+    EventSource,
+    PlanType,
+    QualifyingEventType,
+    Relationship,
+    TerminationReason,
+    Tier,
 )
 
 VENDOR_REQUIRED_FIELDS = ("SSN", "date of birth", "gender", "address")

@@ -6,9 +6,17 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from continuation import rules as continuation_rules
+from continuation.rules import ElectionChoice
 from enrollments.models import CobraEligibility, EligibilityStatus, Plan
 from exchange.models import (
-    DELIVERED_STATUSES, ExchangeFile, ExchangeItem, FileStatus, ItemAction, ItemStatus, PlanExclusion,
+    DELIVERED_STATUSES,
+    ExchangeFile,
+    ExchangeItem,
+    FileStatus,
+    ItemAction,
+    ItemStatus,
+    PlanExclusion,
 )
 
 
@@ -62,11 +70,16 @@ def connection_contacts(*, company):
         "username")
 
 
-def elections_unconfirmed(*, connections):
-    """Elections (status Elected) that the vendor has not yet confirmed as active coverage."""
-    return (CobraEligibility.objects.filter(status=EligibilityStatus.ELECTED,
-                                            employee__company__in=connections.values("company_id"))
-            .select_related("employee", "dependent", "plan").order_by("eligibility_date"))
+def elections_unconfirmed(*, connections, today):
+    """Elections the carrier or vendor has not confirmed as active coverage by `confirmation_due` (30 days after
+    the election; seed 000: the election that never reached the carrier). Confirming one (Continuation ›
+    Elections, "confirmed today") takes it off the list."""
+    elected_by = today - timedelta(days=continuation_rules.CONFIRMATION_DAYS)
+    return (CobraEligibility.objects.filter(
+        election__choice=ElectionChoice.ELECT, election__confirmed_on__isnull=True, election__ended_on__isnull=True,
+        election__sent_on__lte=elected_by, employee__company__in=connections.values("company_id"))
+        .exclude(status=EligibilityStatus.REVERSED)
+        .select_related("employee", "dependent", "plan", "election").order_by("election__sent_on"))
 
 
 @dataclass
@@ -104,7 +117,7 @@ def reconciliation(*, connections, today):
         held=list(items.filter(status=ItemStatus.HELD).order_by("due_on")[:500]),
         failed_files=list(ExchangeFile.objects.filter(connection__in=connections, status=FileStatus.FAILED)
                           .select_related("connection")),
-        unconfirmed_elections=list(elections_unconfirmed(connections=connections)[:500]),
+        unconfirmed_elections=list(elections_unconfirmed(connections=connections, today=today)[:500]),
     )
 
 

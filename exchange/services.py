@@ -16,13 +16,33 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from enrollments import selectors as enrollment_selectors
-from enrollments.models import ADDRESS_FIELDS, EligibilityStatus, Plan, QualifyingEvent, vendor_fields_missing
+from enrollments.models import (
+    ADDRESS_FIELDS,
+    EligibilityStatus,
+    Plan,
+    QualifyingEvent,
+    vendor_fields_missing,
+)
 from exchange import acks, rows, selectors
 from exchange.builders import standard_csv, x12_834
 from exchange.delivery import DeliveryError, deliver
 from exchange.models import (
-    ALL_EMPLOYEES, DELIVERED_STATUSES, Connection, ConnectionStatus, ExchangeFile, ExchangeItem, FileFormat,
-    FileStatus, ItemAction, ItemKind, ItemStatus, PlanExclusion, ScheduleKind, StatusChange, Vendor, Weekday,
+    ALL_EMPLOYEES,
+    DELIVERED_STATUSES,
+    Connection,
+    ConnectionStatus,
+    ExchangeFile,
+    ExchangeItem,
+    FileFormat,
+    FileStatus,
+    ItemAction,
+    ItemKind,
+    ItemStatus,
+    PlanExclusion,
+    ScheduleKind,
+    StatusChange,
+    Vendor,
+    Weekday,
 )
 
 logger = logging.getLogger(__name__)

@@ -1,9 +1,10 @@
 """Acknowledgements and the reconciliation dashboard / daily e-mail."""
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 
-from enrollments.models import EligibilityStatus
+from continuation import services as continuation_services
 from exchange import acks, selectors, services
 from exchange.models import Connection, ItemStatus
 from exchange.tests import helpers
@@ -63,12 +64,16 @@ def test_reconciliation_flags_late_acks_rejections_holds_and_unconfirmed_electio
 
     helpers.record_event(helpers.covered_family(world.alpha, dependents=(), zip=""))
     services.exchange_run(as_of=date(2026, 11, 24), now=NOW)
-    sent[0].status = EligibilityStatus.ELECTED
-    sent[0].save()
-    assert services.reconciliation_mail_send(today=date(2026, 12, 1)) == 1
+    [election] = continuation_services.election_record(
+        employee=sent[0].employee, dependent=None, choice="elect", sent_on=date(2026, 11, 25), today=date(2026, 11, 25))
+    within = selectors.reconciliation(connections=connections, today=date(2026, 12, 24))
+    assert within.unconfirmed_elections == [], "the carrier has 30 days to confirm"
+    assert services.reconciliation_mail_send(today=date(2026, 12, 26)) == 1
     [mail] = mailoutbox
     assert mail.to == [world.hr_alpha.email]
     assert "Sent but not acknowledged in time (2)" in mail.body
     assert "Held back for missing data (1)" in mail.body and "missing address" in mail.body
     assert "Elections not confirmed as active (1)" in mail.body
+    continuation_services.election_confirm(elections=[election], confirmed_on=date(2026, 12, 27))
+    assert selectors.reconciliation(connections=connections, today=date(2026, 12, 28)).unconfirmed_elections == []
     assert "***" not in mail.body and sent[0].employee.ssn not in mail.body
