@@ -101,8 +101,9 @@ class Connection(models.Model):
     """One company's feed to one vendor (seed 001: How to connect a client to the COBRA exchange)."""
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="exchange_connections")
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="connections")
-    subscriber_group = models.CharField(max_length=100, default=ALL_EMPLOYEES,
-                                        help_text='Best practice: "All employees" (seed 001).')
+    subscriber_group = models.CharField(
+        max_length=100, default=ALL_EMPLOYEES, choices=[(ALL_EMPLOYEES, ALL_EMPLOYEES)],
+        help_text="Every employee's records go on the file, the best practice (seed 001); narrower groups are not offered.")
     primary_contact = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                         related_name="+", help_text="Gets the daily reconciliation summary.")
     status = models.CharField(max_length=10, choices=ConnectionStatus.choices, default=ConnectionStatus.NEW)

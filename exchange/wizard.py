@@ -24,7 +24,9 @@ STEPS = ["Vendor", "Company information", "Primary contact", "Excluded plans", "
 class VendorStepForm(forms.Form):
     company = forms.ModelChoiceField(queryset=None)
     vendor = forms.ModelChoiceField(queryset=Vendor.objects.all())
-    subscriber_group = forms.CharField(initial=ALL_EMPLOYEES, help_text='Best practice: "All employees".')
+    subscriber_group = forms.ChoiceField(
+        choices=[(ALL_EMPLOYEES, ALL_EMPLOYEES)], initial=ALL_EMPLOYEES,
+        help_text="Every employee's records go on the file, the best practice (seed 001); narrower groups are not offered.")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

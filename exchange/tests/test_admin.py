@@ -86,6 +86,8 @@ def test_add_a_service_wizard(world, acme, login):
     page = client.get(step(1)).content.decode()
     assert "Alpha Foods" in page and "Beta Freight" not in page and "All employees" in page
     assert client.post(step(1), {"company": world.beta.pk, "vendor": acme.pk, "subscriber_group": "All employees"}).status_code == 200
+    narrower = client.post(step(1), {"company": world.alpha.pk, "vendor": acme.pk, "subscriber_group": "Managers"})
+    assert narrower.status_code == 200 and "Select a valid choice" in narrower.content.decode()
     assert client.post(step(1), {"company": world.alpha.pk, "vendor": acme.pk, "subscriber_group": "All employees"}).status_code == 302
     company_info = {"ein": "", "address1": "1 Main St", "city": "Fresno", "state": "CA", "zip": "93650", "phone": "559-555-0100"}
     assert "This field is required" in client.post(step(2), company_info).content.decode()
