@@ -133,15 +133,42 @@ def segments(text):
     return [s.strip().split(ELEMENT) for s in text.split(TERMINATOR) if s.strip()]
 
 
-def check(text):
-    """Our own rules on top of the validator's; returns a list of problems (empty when the file is right)."""
+# DTP01 qualifiers we send: eligibility begin/end, HD benefit begin/end, employment begin, eligibility change.
+DTP_QUALIFIERS = {"356", "357", "348", "349", "336", "301"}
+
+
+def _d8_date(value):
+    try:
+        return datetime.strptime(value, "%Y%m%d").date() if len(value) == 8 else None
+    except ValueError:
+        return None
+
+
+def check(text, *, used_control_numbers=()):
+    """Our own rules on top of the validator's (pyx12 does not check every situational rule); returns a list
+    of problems, empty when the file is right. `used_control_numbers`: ISA13s of files already sent."""
     problems = []
     segs = segments(text)
     for tag in ("ISA", "GS", "ST", "SE", "GE", "IEA"):
         n = sum(1 for s in segs if s[0] == tag)
         if n != 1:
             problems.append(f"{tag} appears {n} times; one envelope per file")
+    if segs and segs[0][0] == "ISA" and len(segs[0]) > 13 and segs[0][13] in set(used_control_numbers):
+        problems.append(f"ISA13 control number {segs[0][13]} was already used by another file")
+    member_dates = {}
     for i, s in enumerate(segs):
+        if s[0] in ("INS", "SE"):
+            problems.extend(_date_order_problems(member_dates, i))
+            member_dates = {}
+        if s[0] == "DTP":
+            s = s + [""] * (4 - len(s))
+            day = _d8_date(s[3])
+            if s[1] not in DTP_QUALIFIERS:
+                problems.append(f"DTP #{i}: DTP01 {s[1]!r} is not one of {', '.join(sorted(DTP_QUALIFIERS))}")
+            if s[2] != "D8" or day is None:
+                problems.append(f"DTP #{i}: DTP02/03 must be D8 and a real CCYYMMDD date, got {s[2]!r} {s[3]!r}")
+            else:
+                member_dates.setdefault(s[1], day)
         if s[0] != "INS":
             continue
         s = s + [""] * (9 - len(s))
@@ -152,3 +179,10 @@ def check(text):
         if s[5] == "C" and s[7] not in {"1", "2", "3", "4", "5", "6", "7"}:
             problems.append(f"INS #{i}: INS05 C (COBRA) needs INS07 1-7, got {s[7]!r}")
     return problems
+
+
+def _date_order_problems(dates, at):
+    """Within one member: eligibility end (357) not before its begin (356), benefit end (349) not before 348."""
+    return [f"member before segment #{at}: DTP {end} {dates[end]:%Y%m%d} is before DTP {begin} {dates[begin]:%Y%m%d}"
+            for begin, end in (("356", "357"), ("348", "349"))
+            if begin in dates and end in dates and dates[end] < dates[begin]]

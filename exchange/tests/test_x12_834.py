@@ -52,8 +52,9 @@ def test_834_files_pass_pyx12_and_our_checks(world, edi, monkeypatch, today):
         errors, _ = validate(path, monkeypatch)
         assert errors == [], f"{path.name}: {errors}"
         text = path.read_text()
-        assert x12_834.check(text) == []
+        assert x12_834.check(text, used_control_numbers=controls) == []
         segments = x12_834.segments(text)
+        assert x12_834.check(text, used_control_numbers=[segments[0][13]])[0].startswith("ISA13 control number")
         controls.append(segments[0][13])
         assert segments[1][6] == segments[-2][2] == str(int(segments[0][13]))
     assert len(set(controls)) == 3, "control numbers never repeat"
@@ -88,6 +89,17 @@ def test_our_checks_catch_a_cobra_member_without_event_code():
     problems = x12_834.check(text)
     assert any("INS07" in p for p in problems)
     assert any("INS02" in p for p in problems) and any("INS03" in p for p in problems)
+
+
+def test_our_checks_catch_unknown_dtp_qualifiers_bad_dates_and_an_end_before_its_begin():
+    text = ("ISA*00*          *00*          *ZZ*A              *ZZ*B              *261123*0700*^*00501*000000001*0*P*:~"
+            "GS*BE*A*B*20261123*0700*1*X*005010X220A1~ST*834*0001*005010X220A1~INS*Y*18*021*09*C**1~"
+            "DTP*356*D8*20261201~DTP*357*D8*20261130~DTP*999*D8*20261201~DTP*348*D8*20261341~"
+            "SE*7*0001~GE*1*1~IEA*1*000000001~")
+    problems = x12_834.check(text)
+    assert any("DTP 357 20261130 is before DTP 356 20261201" in p for p in problems)
+    assert any("DTP01 '999'" in p for p in problems)
+    assert any("'20261341'" in p for p in problems)
 
 
 def test_999_from_the_validator_acknowledges_every_item_of_the_file(world, edi, monkeypatch, today):
