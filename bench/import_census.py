@@ -21,7 +21,6 @@ from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
 from companies import fields  # noqa: E402
-
 from companies.models import Company  # noqa: E402
 from enrollments.census import census_import  # noqa: E402
 from enrollments.models import Dependent, Employee, Enrollment, Plan  # noqa: E402
