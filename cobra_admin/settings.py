@@ -28,7 +28,9 @@ if PRODUCTION:
         if not env(required):
             raise ImproperlyConfigured(f"{required} must be set in the environment when DJANGO_ENV=production")
 SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz")
-# Salt for the SSN encryption at rest (django-fernet-encrypted-fields).
+# Earlier keys, comma-separated: sessions and stored SSNs made with them are still read (key rotation).
+SECRET_KEY_FALLBACKS = [k for k in env("SECRET_KEY_FALLBACKS", "").split(",") if k]
+# Salt for the SSN encryption at rest (AES-256-GCM, companies/fields.py).
 SALT_KEY = env("SALT_KEY", "dev-only-salt")
 # Key for the searchable keyed hash of an SSN (HMAC-SHA256).
 SSN_HASH_KEY = env("SSN_HASH_KEY", "dev-only-ssn-hash-key")
