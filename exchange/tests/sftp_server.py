@@ -37,11 +37,16 @@ class LoopbackSFTP:
             sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(self.root)), allow_scp=False)
 
     def __exit__(self, *exc):
-        self.server.close()
-        self._run(self.server.wait_closed())
+        self._run(self._close())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         self.loop.close()
+
+    async def _close(self):
+        # On the loop's own thread: asyncio servers are not thread-safe, and closing one from the test's
+        # thread raced with the loop (a teardown error seen under load).
+        self.server.close()
+        await self.server.wait_closed()
 
     def _run(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
