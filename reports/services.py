@@ -155,26 +155,35 @@ def _lifecycle_record(draft, *, as_of, by):
             elections=[eligibility.election for eligibility in draft.eligibilities], sent_on=as_of, by=by)
 
 
-def notices_generate(*, kind, company, as_of, by=None, keys=None, batch=None, output_dir=None):
+def notices_generate(*, kind, company, as_of, by=None, keys=None, batch=None, output_dir=None, merged_path=None):
     """Render and record every notice of `kind` due on `as_of` (or only the drafts whose key is in `keys`).
 
-    Each notice is stored with its date and deadline; with `output_dir` the PDFs are also written there, plus
-    `merged.pdf` holding them all for printing. Returns (notices, merged PDF bytes or None).
+    Each notice is stored with its date and deadline; with `output_dir` the PDFs are also written there. The merged
+    file holding them all for printing goes to `merged_path`, or else to `merged.pdf` in `output_dir` (neither: no
+    merged file); it is streamed to disk as the notices are rendered, so memory does not grow with their number.
+    Returns (notices, path of the merged file, or None when there is none).
     """
     drafts = notices.notice_drafts(kind=kind, company=company, as_of=as_of)
     if keys is not None:
-        drafts = [draft for draft in drafts if draft.key in set(keys)]
-    generated, merge = [], PdfMerge()
-    for draft in drafts:
-        pdf = notice_render(draft)
-        generated.append(_notice_record(draft, pdf, as_of=as_of, by=by, batch=batch))
-        merge.add(pdf)
-        if output_dir is not None:
-            (Path(output_dir) / _file_name(draft, as_of)).write_bytes(pdf)
-    merged = merge.getvalue()
-    if output_dir is not None and merged is not None:
-        (Path(output_dir) / "merged.pdf").write_bytes(merged)
-    return generated, merged
+        keys = set(keys)
+        drafts = [draft for draft in drafts if draft.key in keys]
+    if merged_path is None and output_dir is not None:
+        merged_path = Path(output_dir) / "merged.pdf"
+    merge = PdfMerge(merged_path) if merged_path is not None and drafts else None
+    generated = []
+    try:
+        for draft in drafts:
+            pdf = notice_render(draft)
+            generated.append(_notice_record(draft, pdf, as_of=as_of, by=by, batch=batch))
+            if merge is not None:
+                merge.add(pdf)
+            if output_dir is not None:
+                (Path(output_dir) / _file_name(draft, as_of)).write_bytes(pdf)
+    except BaseException:
+        if merge is not None:
+            merge.abort()
+        raise
+    return generated, merge.close() if merge is not None else None
 
 
 def notice_batch_request(*, kind, company, as_of, by):
@@ -187,19 +196,25 @@ def notice_batch_request(*, kind, company, as_of, by):
 
 
 def notice_batch_run(*, batch, output_dir=None):
-    """Generate a batch's notices and its merged file; a failure is recorded on the batch."""
+    """Generate a batch's notices and its merged file; a failure is recorded on the batch.
+
+    The merged file is streamed to `output_dir`/merged.pdf or a scratch folder, then copied into storage in chunks.
+    """
     NoticeBatch.objects.filter(pk=batch.pk).update(status=JobStatus.RUNNING)
-    try:
-        generated, merged = notices_generate(kind=batch.kind, company=batch.company, as_of=batch.as_of,
-                                             by=batch.requested_by, batch=batch, output_dir=output_dir)
-    except Exception as error:  # the status page must say it failed, whatever failed
-        logger.exception("notice batch %s failed", batch.pk)
-        batch.status, batch.error, batch.finished_at = JobStatus.FAILED, str(error), timezone.now()
-        batch.save(update_fields=["status", "error", "finished_at"])
-        return batch
-    if merged is not None:
-        batch.merged_file.save(f"{batch.kind}-{batch.company.code}-{batch.as_of:%Y%m%d}-merged.pdf",
-                               ContentFile(merged), save=False)
+    with tempfile.TemporaryDirectory(prefix="notices-") as scratch:
+        try:
+            generated, merged = notices_generate(
+                kind=batch.kind, company=batch.company, as_of=batch.as_of, by=batch.requested_by, batch=batch,
+                output_dir=output_dir, merged_path=None if output_dir is not None else Path(scratch) / "merged.pdf")
+        except Exception as error:  # the status page must say it failed, whatever failed
+            logger.exception("notice batch %s failed", batch.pk)
+            batch.status, batch.error, batch.finished_at = JobStatus.FAILED, str(error), timezone.now()
+            batch.save(update_fields=["status", "error", "finished_at"])
+            return batch
+        if merged is not None:
+            with open(merged, "rb") as handle:
+                batch.merged_file.save(f"{batch.kind}-{batch.company.code}-{batch.as_of:%Y%m%d}-merged.pdf",
+                                       File(handle), save=False)
     batch.status, batch.notice_count, batch.finished_at = JobStatus.DONE, len(generated), timezone.now()
     batch.save(update_fields=["status", "merged_file", "notice_count", "finished_at"])
     return batch

@@ -1,7 +1,8 @@
 """Each notice, rendered to PDF and read back as text, carries every element cobra-rules.md requires, filled."""
+import gc
 import re
+import tracemalloc
 from datetime import timedelta
-from io import BytesIO
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +12,7 @@ from continuation.models import Election
 from continuation.rules import ElectionChoice, EndReason
 from enrollments.models import CobraEligibility, EligibilityStatus
 from reports import services
+from reports.pdf import PdfMerge, pdf_render
 from reports.models import (
     ContinuationDenial,
     GeneratedNotice,
@@ -69,18 +71,20 @@ def test_election_notice_has_every_required_element(beta_family, today):
     assert {k: v for k, v in missing.items() if v} == {}
 
 
-def test_election_notice_is_recorded_and_starts_the_election_period(beta_family, today):
+def test_election_notice_is_recorded_and_starts_the_election_period(beta_family, today, tmp_path):
     event = terminate(beta_family, today)
-    _, merged = generate(NoticeKind.ELECTION, beta_family.company, today)
+    _, merged = services.notices_generate(kind=NoticeKind.ELECTION, company=beta_family.company, as_of=today,
+                                          merged_path=tmp_path / "merged.pdf")
+    assert merged == tmp_path / "merged.pdf"
     notice = GeneratedNotice.objects.get()
     assert notice.kind == NoticeKind.ELECTION and notice.notice_date == today and notice.on_time
     assert notice.employee == beta_family.employee and notice.dependent is None
     assert notice.due_date == event.entered_on + timedelta(days=14)
     assert set(notice.eligibilities.all()) == set(CobraEligibility.objects.filter(event=event))
     assert set(CobraEligibility.objects.filter(event=event).values_list("status", flat=True)) == {EligibilityStatus.NOTIFIED}
-    assert len(PdfReader(BytesIO(merged)).pages) == len(PdfReader(notice.file.path).pages)
-    again, _ = generate(NoticeKind.ELECTION, beta_family.company, today)
-    assert again == []
+    assert len(PdfReader(merged).pages) == len(PdfReader(notice.file.path).pages)
+    again, merged = generate(NoticeKind.ELECTION, beta_family.company, today)
+    assert again == [] and merged is None  # nothing due, and no destination asked for: no merged file
 
 
 def test_federal_company_gets_no_state_notice_and_state_company_no_federal(alpha_family, beta_family, today):
@@ -171,7 +175,11 @@ def test_batch_runs_in_the_background_with_a_merged_file(beta_family, alpha_fami
     batch.refresh_from_db()
     assert batch.notice_count == 2 and batch.notices.count() == 2
     pages = sum(len(PdfReader(n.file.path).pages) for n in batch.notices.all())
-    assert len(PdfReader(batch.merged_file.path).pages) == pages
+    merged = PdfReader(batch.merged_file.path)
+    assert len(merged.pages) == pages
+    # every notice's pages, in the order the notices were generated
+    assert pdf_text(batch.merged_file.path) == " ".join(pdf_text(n.file.path) for n in batch.notices.order_by("id"))
+    assert [item.title for item in merged.outline if not isinstance(item, list)].count("General notice of COBRA rights") == 2
 
 
 def test_batch_for_a_company_out_of_scope_is_refused(world, today):
@@ -188,3 +196,66 @@ def test_build_notices_command(beta_family, today, tmp_path, capsys):
     assert "1 notice(s) generated (COBRA election notice)" in capsys.readouterr().out
     assert GeneratedNotice.objects.filter(kind=NoticeKind.ELECTION).count() == 1
     assert NoticeBatch.objects.get().status == JobStatus.DONE
+
+
+def test_a_failed_batch_leaves_no_merged_file(beta_family, today, tmp_path, monkeypatch):
+    initial_rights(beta_family, today)
+    render, calls = services.notice_render, []
+
+    def flaky(draft):
+        calls.append(draft)
+        if len(calls) == 2:
+            raise RuntimeError("renderer crashed")
+        return render(draft)
+
+    monkeypatch.setattr(services, "notice_render", flaky)
+    batch = NoticeBatch.objects.create(kind=NoticeKind.GENERAL, company=beta_family.company, as_of=today)
+    batch = services.notice_batch_run(batch=batch, output_dir=tmp_path)
+    assert batch.status == JobStatus.FAILED and "renderer crashed" in batch.error and not batch.merged_file
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("merged")]
+
+
+def _small_pdf(title, pages=2):
+    body = "".join(f'<h1 style="break-before: page">{title} part {i}</h1><p>{title} text {i}</p>' for i in range(pages))
+    return pdf_render(f"<html><body>{body}</body></html>")
+
+
+def test_pdf_merge_streams_pages_and_bookmarks_in_order(tmp_path):
+    path = tmp_path / "merged.pdf"
+    with PdfMerge(path) as merge:
+        for name in ["Alpha", "Bravo", "Charlie"]:
+            merge.add(_small_pdf(name))
+    assert path.exists() and not (tmp_path / "merged.pdf.part").exists()
+    reader = PdfReader(path, strict=True)
+    assert [page.extract_text().split()[0] for page in reader.pages] == ["Alpha", "Alpha", "Bravo", "Bravo", "Charlie", "Charlie"]
+    assert [(item.title, reader.get_destination_page_number(item)) for item in reader.outline] == [
+        (f"{name} part {i}", 2 * n + i) for n, name in enumerate(["Alpha", "Bravo", "Charlie"]) for i in range(2)]
+
+
+def test_pdf_merge_with_nothing_added_or_failing_leaves_no_file(tmp_path):
+    assert PdfMerge(tmp_path / "empty.pdf").close() is None
+    with pytest.raises(RuntimeError):
+        with PdfMerge(tmp_path / "failed.pdf") as merge:
+            merge.add(_small_pdf("Alpha"))
+            raise RuntimeError
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pdf_merge_memory_does_not_grow_with_the_documents(tmp_path):
+    """What the merge keeps between documents (pypdf's PdfWriter keeps every page) must not grow with them."""
+    pdf = _small_pdf("Alpha", pages=3)
+
+    def kept(count):
+        merge = PdfMerge(tmp_path / f"{count}.pdf")
+        gc.collect()
+        tracemalloc.start()
+        for _ in range(count):
+            merge.add(pdf)
+        gc.collect()  # each reader's reference cycles: count what is kept, not what awaits the collector
+        size, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        merge.close()
+        return size
+
+    assert kept(40) < kept(10) + 30_000  # ~150 bytes per document (PdfWriter kept ~140 KB each)
+    assert len(PdfReader(tmp_path / "40.pdf").pages) == 120
