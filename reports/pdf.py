@@ -107,12 +107,7 @@ class PdfMerge:
         for number, page in pages:
             buffer = BytesIO()
             buffer.write(b"<<")
-            for key, value in page.items():
-                if key != "/Parent":
-                    key.write_to_stream(buffer)
-                    buffer.write(b" ")
-                    self._write(value, buffer, ref)
-                    buffer.write(b"\n")
+            self._entries(page, buffer, ref, skip="/Parent")
             buffer.write(b"/Parent %d 0 R>>" % self._PAGES)
             self._object(number, buffer.getvalue())
         first_number = numbers[(first.idnum, first.generation)] if first is not None else None
@@ -138,28 +133,27 @@ class PdfMerge:
         # next full collection (~1,400 objects a notice would otherwise pile up between them).
         vars(reader).clear()
 
+    def _entries(self, dictionary, out, ref, skip=None):
+        for key, value in dictionary.items():
+            if key == skip or (len(key) > 2 and key[1] == "%" and key[-1] == "%"):  # pypdf's own bookkeeping keys
+                continue
+            key.write_to_stream(out)
+            out.write(b" ")
+            self._write(value, out, ref)
+            out.write(b"\n")
+
     def _write(self, obj, out, ref):
         if isinstance(obj, IndirectObject):
             out.write(b"%d 0 R" % ref(obj))
         elif isinstance(obj, StreamObject):
             out.write(b"<<")
-            for key, value in obj.items():
-                if key != "/Length":
-                    key.write_to_stream(out)
-                    out.write(b" ")
-                    self._write(value, out, ref)
-                    out.write(b"\n")
+            self._entries(obj, out, ref, skip="/Length")
             out.write(b"/Length %d>>\nstream\n" % len(obj._data))
             out.write(obj._data)
             out.write(b"\nendstream")
         elif isinstance(obj, DictionaryObject):
             out.write(b"<<")
-            for key, value in obj.items():
-                if not (len(key) > 2 and key[1] == "%" and key[-1] == "%"):  # pypdf's own bookkeeping keys
-                    key.write_to_stream(out)
-                    out.write(b" ")
-                    self._write(value, out, ref)
-                    out.write(b"\n")
+            self._entries(obj, out, ref)
             out.write(b">>")
         elif isinstance(obj, ArrayObject):
             out.write(b"[")
