@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from companies.scoping import ReadOnlyAdminMixin, ScopedAdmin
 from exchange import acks, selectors, services, wizard
-from exchange.models import Connection, ExchangeFile, ExchangeItem, PlanExclusion, StatusChange, Vendor
+from exchange.models import Connection, ExchangeFile, ExchangeItem, ItemStatus, PlanExclusion, StatusChange, Vendor
 
 
 class NoHistoryMixin:
@@ -146,6 +146,7 @@ class ConnectionAdmin(ScopedAdmin):
         if connection:
             extra_context.update({
                 "held_items": selectors.held_items(connection=connection),
+                "waiting_count": connection.items.filter(status=ItemStatus.PENDING).count(),
                 "exclusions_to_confirm": selectors.exclusions_to_confirm(connection=connection),
                 "end_form": EndParticipationForm(initial={"ends_on": timezone.localdate()}),
                 "ack_form": AckUploadForm(),

@@ -138,3 +138,10 @@ def test_item_list_and_reconciliation_use_a_constant_number_of_queries(world, al
         helpers.record_event(helpers.covered_family(world.alpha, dependents=(), zip=""))
     services.exchange_run(as_of=date(2026, 11, 24))
     assert queries() == few
+
+
+def test_a_new_connections_page_says_how_many_items_wait_for_pending(world, acme, login):
+    connection = helpers.connect(world.alpha, acme, status=ConnectionStatus.NEW)
+    helpers.record_event(helpers.covered_family(world.alpha, dependents=("spouse",)))
+    page = login(world.broker_a).get(reverse("admin:exchange_connection_change", args=[connection.pk])).content.decode()
+    assert "2 items wait for the vendor to move" in page
