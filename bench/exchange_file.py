@@ -162,11 +162,8 @@ def main():
     build_seconds = best_seconds(build, exchange_file, out)
     build_peak = peak_mb(build, exchange_file, out)
 
-    def records_in_memory():
-        return list(rows.file_records(items, kind))
-
     tracemalloc.start()
-    records = records_in_memory()
+    records = list(rows.file_records(items, kind))
     records_mb = tracemalloc.get_traced_memory()[0] / 2**20
     tracemalloc.stop()
     list_seconds = best_seconds(build, exchange_file, SCRATCH / "baseline", records)

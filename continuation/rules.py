@@ -145,6 +145,11 @@ def confirmation_due(elected_on):
     return elected_on + timedelta(days=CONFIRMATION_DAYS)
 
 
+def confirmation_overdue_for_elections_by(today):
+    """The last election date whose `confirmation_due` has come by `today` (for a query over elections)."""
+    return today - timedelta(days=CONFIRMATION_DAYS)
+
+
 @dataclass(frozen=True)
 class Extension:
     allowed: bool

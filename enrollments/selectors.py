@@ -13,14 +13,15 @@ from enrollments.models import (
 )
 
 
-def _is_employee(via):
+def beneficiary_is_employee(*, via=""):
+    """SQL condition: the eligibility or initial-rights record (reached through `via`) is the employee's own."""
     return Q(**{f"{via}dependent__isnull": True})
 
 
 def beneficiary_value(field, *, via=""):
     """SQL for the beneficiary's own value on an eligibility or initial-rights record reached through `via`
     (e.g. "eligibility__"): the dependent's on a dependent's record, else the employee's. One CASE, no extra query."""
-    return Case(When(_is_employee(via), then=F(f"{via}employee__{field}")), default=F(f"{via}dependent__{field}"))
+    return Case(When(beneficiary_is_employee(via=via), then=F(f"{via}employee__{field}")), default=F(f"{via}dependent__{field}"))
 
 
 def beneficiary_address(field, *, via=""):
@@ -28,11 +29,11 @@ def beneficiary_address(field, *, via=""):
     own = Q()
     for name in ADDRESS_FIELDS:
         own &= ~Q(**{f"{via}dependent__{name}": ""})
-    return Case(When(_is_employee(via) | ~own, then=F(f"{via}employee__{field}")), default=F(f"{via}dependent__{field}"))
+    return Case(When(beneficiary_is_employee(via=via) | ~own, then=F(f"{via}employee__{field}")), default=F(f"{via}dependent__{field}"))
 
 
 def beneficiary_relationship(*, via=""):
-    return Case(When(_is_employee(via), then=Value(Relationship.EMPLOYEE.value)), default=F(f"{via}dependent__relationship"),
+    return Case(When(beneficiary_is_employee(via=via), then=Value(Relationship.EMPLOYEE.value)), default=F(f"{via}dependent__relationship"),
                 output_field=CharField())
 
 

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from companies.models import Company
 from enrollments.models import CobraEligibility, InitialRightsItem, Plan
+from exchange import schedule as file_schedule
 
 ALL_EMPLOYEES = "All employees"
 
@@ -23,7 +24,7 @@ class AckFormat(models.TextChoices):
 
 
 class ScheduleKind(models.TextChoices):
-    NIGHTLY = "nightly", "Nightly"
+    NIGHTLY = file_schedule.NIGHTLY, "Nightly"
     WEEKLY = "weekly", "Weekly"
 
 
@@ -73,8 +74,7 @@ class Vendor(models.Model):
         return f"{self.name} ({self.code})"
 
     def is_due_on(self, day):
-        """Nightly vendors get a file every day; weekly vendors on their weekday."""
-        return self.schedule == ScheduleKind.NIGHTLY or day.weekday() == self.weekday
+        return file_schedule.is_file_day(schedule=self.schedule, weekday=self.weekday, day=day)
 
     @property
     def schedule_display(self):

@@ -2,7 +2,7 @@
 import hashlib
 
 from django.db import connections
-from django.db.models import Case, CharField, F, Func, Q, TextField, Value, When
+from django.db.models import Case, CharField, F, Func, TextField, Value, When
 from django.db.models.functions import Cast, Concat
 
 from companies import fields
@@ -17,12 +17,6 @@ COLUMNS = [
     "qualifying_event", "qualifying_event_date", "cobra_eligibility_date", "max_coverage_months", "max_coverage_end",
     "continuation_law",
 ]
-
-ITEM_RELATED = [
-    "eligibility__employee", "eligibility__dependent", "eligibility__plan", "eligibility__enrollment", "eligibility__event",
-    "initial_rights__employee", "initial_rights__dependent", "initial_rights__plan", "initial_rights__enrollment",
-]
-
 
 class SsnUnreadable(Exception):
     """A stored SSN did not decrypt to 9 digits (wrong SECRET_KEY / SALT_KEY): the file must not go out."""
@@ -42,30 +36,14 @@ def ssn_plain(token, *, member_id):
     return ssn
 
 
-def _iso(day):
-    return day.isoformat() if day else ""
-
-
-def beneficiary(record):
-    """The person a record is about; a dependent gets its employee from the record (no extra query)."""
-    if record.dependent_id is None:
-        return record.employee
-    record.dependent.employee = record.employee
-    return record.dependent
-
-
-def demographics(person):
-    """What a vendor keys a person on: name, SSN, birth date, gender, mailing address."""
-    return {"first_name": person.first_name, "last_name": person.last_name, "ssn": person.ssn or "",
-            "dob": _iso(person.dob), "gender": person.gender, **person.mailing_address()}
-
-
+# What a vendor keys a person on: name, SSN, birth date, gender, mailing address.
 DEMOGRAPHICS = ("first_name", "last_name", "ssn", "dob", "gender", *ADDRESS_FIELDS)
 
 
-def fingerprint(values):
-    """Digest of a person's demographics (`demographics(person)`, or a record's values with the SSN decrypted),
-    to see whether a corrected record must be re-sent as a `change`."""
+def fingerprint(record):
+    """Digest of a claim record's DEMOGRAPHICS (`claim_records`; its SSN decrypted here), to see whether a
+    corrected record must be re-sent as a `change`."""
+    values = {**record, "ssn": ssn_plain(record["ssn"], member_id=record["member_id"])}
     return hashlib.sha256("|".join(values[k] or "" for k in sorted(DEMOGRAPHICS)).encode()).hexdigest()
 
 
@@ -90,7 +68,7 @@ def _expressions(kind):
     employee_id = F(f"{via}employee__employee_id")
     expressions = {
         "record_id": F("record_id"), "action": F("action"), "employee_id": employee_id,
-        "member_id": Case(When(Q(**{f"{via}dependent__isnull": True}), then=employee_id),
+        "member_id": Case(When(enrollment_selectors.beneficiary_is_employee(via=via), then=employee_id),
                           default=Concat(employee_id, Value("-"), F(f"{via}dependent__dependent_id")),
                           output_field=CharField()),
         "relationship": enrollment_selectors.beneficiary_relationship(via=via),
@@ -169,8 +147,3 @@ def record_rows(records, kind, company, company_law):
         row["ssn"] = ssn_plain(row["ssn"], member_id=row["member_id"])
         row["is_subscriber"] = row["relationship"] == employee
         yield row
-
-
-def file_rows(items, kind, company, company_law, chunk_size=2000):
-    """Stream the rows of a file's items of one kind."""
-    return record_rows(file_records(items, kind, chunk_size), kind, company, company_law)

@@ -2,7 +2,12 @@
 from datetime import datetime, time, timedelta, timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
-NIGHTLY = "nightly"  # equal to models.ScheduleKind.NIGHTLY; kept literal so this module needs no Django
+NIGHTLY = "nightly"  # models.ScheduleKind.NIGHTLY is this value; this module needs no Django
+
+
+def is_file_day(*, schedule, weekday, day):
+    """Nightly vendors get a file every day; weekly vendors on their weekday (0 = Monday)."""
+    return schedule == NIGHTLY or day.weekday() == weekday
 
 
 def latest_slot_date(*, schedule, weekday, hour, time_zone, now):
@@ -20,7 +25,7 @@ def latest_slot_date(*, schedule, weekday, hour, time_zone, now):
     today = now.astimezone(zone).date()
     for back in range(8):  # a weekly slot not yet reached today was last due a week ago
         day = today - timedelta(days=back)
-        if schedule != NIGHTLY and day.weekday() != weekday:
+        if not is_file_day(schedule=schedule, weekday=weekday, day=day):
             continue
         # Compare in UTC: aware datetimes sharing one tzinfo compare by wall time, wrong across a DST change.
         slot = datetime.combine(day, time(hour), tzinfo=zone).astimezone(dt_timezone.utc)

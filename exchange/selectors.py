@@ -74,7 +74,7 @@ def elections_unconfirmed(*, connections, today):
     """Elections the carrier or vendor has not confirmed as active coverage by `confirmation_due` (30 days after
     the election; seed 000: the election that never reached the carrier). Confirming one (Continuation ›
     Elections, "confirmed today") takes it off the list."""
-    elected_by = today - timedelta(days=continuation_rules.CONFIRMATION_DAYS)
+    elected_by = continuation_rules.confirmation_overdue_for_elections_by(today)
     return (CobraEligibility.objects.filter(
         election__choice=ElectionChoice.ELECT, election__confirmed_on__isnull=True, election__ended_on__isnull=True,
         election__sent_on__lte=elected_by, employee__company__in=connections.values("company_id"))

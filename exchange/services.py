@@ -5,6 +5,7 @@ The admin, the management commands and the django-q2 jobs all call these.
 import logging
 import os
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -50,6 +51,7 @@ logger = logging.getLogger(__name__)
 # A worker owns a file build this long; longer than the django-q2 task timeout, so a live build is never taken over.
 LEASE = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 300)
 SENDER_ID = "COBRAADMIN"
+BATCH = 2000  # items read or written per query when claiming, checking for changes and applying acknowledgements
 
 
 class ExchangeError(Exception):
@@ -272,13 +274,12 @@ def _changes_detect(connection, kind, as_of):
     new = []
     records = rows.claim_records(sent_adds, kind, "record_id", "eligibility_id", "initial_rights_id")
     for values in _in_batches(records, pks):
-        current = {**values, "ssn": rows.ssn_plain(values["ssn"], member_id=values["member_id"])}
-        if rows.fingerprint(current) != last_sent.get(values["id"]):
+        if rows.fingerprint(values) != last_sent.get(values["id"]):
             new.append(ExchangeItem(
                 connection=connection, kind=kind, eligibility_id=values["eligibility_id"],
                 initial_rights_id=values["initial_rights_id"], action=ItemAction.CHANGE,
                 record_id=values["record_id"], origin_id=values["id"], due_on=as_of))
-    ExchangeItem.objects.bulk_create(new, batch_size=CLAIM_BATCH)
+    ExchangeItem.objects.bulk_create(new, batch_size=BATCH)
 
 
 # Building and delivering files
@@ -395,7 +396,7 @@ def _items_claim(connection, kind, as_of, exchange_file):
     100,000 items take seconds. Returns the claimed count and notes for the run report.
     """
     excluded = selectors.excluded_plan_ids(connections=[connection])[connection.pk]
-    plans = Plan.objects.in_bulk(Plan.objects.filter(company=connection.company_id).values_list("pk", flat=True))
+    plans = {plan.pk: plan for plan in Plan.objects.filter(company=connection.company_id)}
     due = connection.items.filter(kind=kind, status__in=(ItemStatus.PENDING, ItemStatus.HELD), due_on__lte=as_of)
     pks = list(due.order_by("pk").values_list("pk", flat=True))
     claimed, skipped, held, decisions = 0, 0, [], []
@@ -414,10 +415,9 @@ def _items_claim(connection, kind, as_of, exchange_file):
             decisions.append((ItemStatus.HELD, message, values["fingerprint"], None, values["id"]))
             held.append(message)
         else:
-            sent_values = {**values, "ssn": rows.ssn_plain(values["ssn"], member_id=values["member_id"])}
-            decisions.append((ItemStatus.CLAIMED, "", rows.fingerprint(sent_values), exchange_file.pk, values["id"]))
+            decisions.append((ItemStatus.CLAIMED, "", rows.fingerprint(values), exchange_file.pk, values["id"]))
             claimed += 1
-        if len(decisions) >= CLAIM_BATCH:
+        if len(decisions) >= BATCH:
             _items_decide(decisions)
             decisions = []
     _items_decide(decisions)
@@ -429,14 +429,12 @@ def _items_claim(connection, kind, as_of, exchange_file):
     return claimed, notes
 
 
-CLAIM_BATCH = 2000
-
 
 def _in_batches(queryset, pks):
     """The rows of `pks`, one query per batch: no cursor stays open while the batches are written back
     (SQLite gives no isolation between a half-read query and writes on the same connection)."""
-    for start in range(0, len(pks), CLAIM_BATCH):
-        yield from queryset.filter(pk__in=pks[start:start + CLAIM_BATCH])
+    for start in range(0, len(pks), BATCH):
+        yield from queryset.filter(pk__in=pks[start:start + BATCH])
 
 
 def _items_decide(decisions):
@@ -444,15 +442,12 @@ def _items_decide(decisions):
     (Django's bulk_update builds a CASE per field and row, which took a minute for 20,000 items)."""
     if not decisions:
         return
-    quote = connection_for_writes().ops.quote_name
+    database = connections[router.db_for_write(ExchangeItem)]
+    quote = database.ops.quote_name
     sql = (f"UPDATE {quote(ExchangeItem._meta.db_table)} SET {quote('status')} = %s, {quote('message')} = %s, "
            f"{quote('fingerprint')} = %s, {quote('file_id')} = %s WHERE {quote('id')} = %s")
-    with connection_for_writes().cursor() as cursor:
+    with database.cursor() as cursor:
         cursor.executemany(sql, decisions)
-
-
-def connection_for_writes():
-    return connections[router.db_for_write(ExchangeItem)]
 
 
 def files_dir():
@@ -532,16 +527,20 @@ def ack_import(*, connection, content, now=None):
     """
     now = now or timezone.now()
     sent = connection.items.filter(status__in=DELIVERED_STATUSES)
-    if connection.vendor.ack_format == "999":
-        results = [(sent.filter(file__pk=ctl), accepted, message) for ctl, accepted, message in acks.parse_999(content)]
-    else:
-        # A record id names the add and any change or cancel sent after it: the answer is about the latest one.
-        results = []
-        for record_id, accepted, message in acks.parse_csv(content):
-            latest = sent.filter(record_id=record_id).order_by("-sent_at", "-pk").values_list("pk", flat=True)[:1]
-            results.append((connection.items.filter(pk__in=list(latest)), accepted, message))
     counts = {ItemStatus.ACKNOWLEDGED: 0, ItemStatus.REJECTED: 0, "unknown": 0}
-    for items, accepted, message in results:
+    if connection.vendor.ack_format == "999":
+        answers = [(sent.filter(file__pk=ctl), accepted, message) for ctl, accepted, message in acks.parse_999(content)]
+    else:
+        lines = acks.parse_csv(content)
+        latest = _latest_sent_by_record_id(sent, [record_id for record_id, _, _ in lines])
+        counts["unknown"] = sum(1 for record_id, _, _ in lines if record_id not in latest)
+        answered = defaultdict(list)  # (accepted, message) -> item pks: one UPDATE per distinct answer
+        for record_id, accepted, message in lines:
+            if record_id in latest:
+                answered[(accepted, message)].append(latest[record_id])
+        answers = [(connection.items.filter(pk__in=pks), accepted, message)
+                   for (accepted, message), pks in answered.items()]
+    for items, accepted, message in answers:
         status = ItemStatus.ACKNOWLEDGED if accepted else ItemStatus.REJECTED
         updated = items.update(status=status, message=message[:500], acknowledged_at=now)
         if updated:
@@ -549,6 +548,18 @@ def ack_import(*, connection, content, now=None):
         else:
             counts["unknown"] += 1
     return counts
+
+
+def _latest_sent_by_record_id(sent, record_ids):
+    """{record id: pk of the latest item sent under it}: a record id names the add and any change or cancel sent
+    after it, and an acknowledgement answers for the latest one."""
+    latest = {}
+    record_ids = sorted(set(record_ids))
+    for start in range(0, len(record_ids), BATCH):
+        chunk = sent.filter(record_id__in=record_ids[start:start + BATCH]).order_by("sent_at", "pk")
+        for record_id, pk in chunk.values_list("record_id", "pk"):
+            latest[record_id] = pk  # in sending order: the last one wins
+    return latest
 
 
 # Reconciliation

@@ -6,7 +6,7 @@ when the row is a dependent's, else the employee's (one CASE in SQL, no per-row 
 from dataclasses import dataclass
 from operator import itemgetter
 
-from django.db.models import Case, CharField, F, Q, When
+from django.db.models import Case, CharField, F, When
 
 from companies.pii import dob_mask, ssn_format, ssn_mask
 from enrollments.cobra.codes import (
@@ -19,14 +19,14 @@ from enrollments.cobra.codes import (
 from enrollments.models import EligibilityStatus, Gender
 from enrollments.selectors import (
     beneficiary_address,
+    beneficiary_is_employee,
     beneficiary_relationship,
     beneficiary_value,
 )
 from reports.models import ReportKind
 
 TEXT, DATE, NUMBER, MONEY = "text", "date", "number", "money"
-IS_EMPLOYEE = Q(dependent__isnull=True)
-MEMBER_ID = Case(When(IS_EMPLOYEE, then=F("employee__employee_id")), default=F("dependent__dependent_id"), output_field=CharField())
+MEMBER_ID = Case(When(beneficiary_is_employee(), then=F("employee__employee_id")), default=F("dependent__dependent_id"), output_field=CharField())
 
 
 @dataclass(frozen=True)

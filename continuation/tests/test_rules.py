@@ -159,3 +159,13 @@ def test_carrier_switch(old, new, switch, source):
 ])
 def test_carrier_switch_answer_due(renewal, offered, due, source):
     assert rules.carrier_switch_answer_due(renewal_start=renewal, offered_on=offered) == due, source
+
+
+@pytest.mark.parametrize("elected_on, today, overdue", [
+    (date(2026, 11, 1), date(2026, 12, 1), True),   # due 12/01, the day it has come
+    (date(2026, 11, 2), date(2026, 12, 1), False),  # due 12/02
+])
+def test_confirmation_overdue_cutoff_agrees_with_confirmation_due(elected_on, today, overdue):
+    """Product choice (closing note issue 7): the carrier or vendor confirms an election within 30 days."""
+    assert (rules.confirmation_due(elected_on) <= today) is overdue
+    assert (elected_on <= rules.confirmation_overdue_for_elections_by(today)) is overdue

@@ -6,7 +6,7 @@ import pytest
 
 from exchange import services, tasks
 from exchange.models import ExchangeFile, ExchangeItem, ItemStatus, ScheduleKind, Vendor, Weekday
-from exchange.schedule import latest_slot_date
+from exchange.schedule import is_file_day, latest_slot_date
 from exchange.tests import helpers
 
 NY = "America/New_York"
@@ -174,3 +174,13 @@ def test_hourly_job_builds_a_vendors_files_at_its_local_hour(world):
     assert lines == ["sent  alpha → weekly QE: weekly_alpha_QE_20261130_1.csv (1 items)", "held  alpha → weekly IR: nothing due"]
     assert tasks.vendors_due(now=utc(2026, 12, 1, 6, 0)) == []
     assert tasks.vendors_due(now=utc(2026, 12, 1, 7, 0)) == [(nightly, date(2026, 12, 1))]
+
+
+@pytest.mark.parametrize("schedule, weekday, day, expected", [
+    ("nightly", None, date(2026, 11, 24), True),
+    ("weekly", 0, date(2026, 11, 23), True),   # a Monday
+    ("weekly", 0, date(2026, 11, 24), False),
+])
+def test_file_days_are_one_rule_for_the_run_and_the_hourly_job(schedule, weekday, day, expected):
+    assert is_file_day(schedule=schedule, weekday=weekday, day=day) is expected
+    assert Vendor(schedule=schedule, weekday=weekday).is_due_on(day) is expected
